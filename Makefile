@@ -1,0 +1,55 @@
+# Neural networks from scratch: one Makefile for students, instructors and maintainers.
+# Every target creates the virtual environment (.venv) on first use from pyproject.toml.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+JOBS ?= 1
+
+.DEFAULT_GOAL := help
+.PHONY: help env lab test demo data references release autograde feedback grades clean-notebooks clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+env: $(STAMP) ## create the virtual environment (.venv) with everything the course needs
+
+lab: $(STAMP) ## open the course in JupyterLab (with the nbgrader extensions)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR)
+
+test: $(STAMP) ## run the whole test suite: package, notebooks, release, autograde round trip
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+demo: $(STAMP) ## release, three demo submissions, autograde, feedback, grades; print the score table
+	$(PY) -m grading demo
+
+data: $(STAMP) ## rebuild data/*.h5 and data/SHA256SUMS from scikit-learn's bundled sets and seeded formulas
+	$(PY) tools/build_data.py
+
+references: $(STAMP) ## record the hidden tests' reference outputs from the solution notebooks
+	$(PY) -m grading references
+
+release: $(STAMP) ## generate assignments into release/ and pack the student bundle into dist/ (ASSIGNMENTS="a b" for some)
+	$(PY) -m grading release $(ASSIGNMENTS)
+
+autograde: $(STAMP) ## autograde submitted/ (JOBS=N processes) and report; fails if any submission was ungradable
+	$(PY) -m grading autograde --jobs $(JOBS)
+
+feedback: $(STAMP) ## feedback HTML for every autograded submission, into feedback/
+	$(PY) -m grading feedback
+
+grades: $(STAMP) ## export reports/grades.csv and reports/grades_by_exercise.csv
+	$(PY) -m grading grades
+
+clean-notebooks: $(STAMP) ## strip outputs and execution counts from notebooks/
+	$(PY) tools/clean_notebooks.py notebooks
+
+clean: ## remove generated folders (release, autograded, feedback, dist, build); keeps .venv and gradebook.db
+	rm -rf release autograded feedback dist build reports/*.log

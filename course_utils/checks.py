@@ -1,0 +1,257 @@
+"""Checks shared by the notebooks' visible tests, the hidden tests and pytest.
+
+A check takes the student's function (or value) and what was expected, and either prints one
+short line or raises :class:`CheckFailure` naming the function, the test case and the first
+problem found, looked for in this order: type, shape, dtype, NaN/inf, values.
+"""
+import copy
+import warnings
+
+import numpy as np
+
+
+class CheckFailure(AssertionError):
+    """A check found a problem; the message says which and where."""
+
+
+def _kind(value):
+    """Coarse type used to compare a result with what was expected."""
+    if isinstance(value, np.ndarray):
+        return "array"
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (int, np.integer)):
+        return "int"
+    if isinstance(value, (float, np.floating)):
+        return "float"
+    if isinstance(value, dict):
+        return "dict"
+    if isinstance(value, (tuple, list)):
+        return "sequence"
+    if isinstance(value, str):
+        return "str"
+    if value is None:
+        return "None"
+    return type(value).__name__
+
+
+_KIND_NAMES = {
+    "array": "a NumPy array",
+    "bool": "a bool",
+    "int": "an int",
+    "float": "a float",
+    "dict": "a dict",
+    "sequence": "a tuple",
+    "str": "a string",
+    "None": "None",
+}
+
+
+def _describe(value):
+    kind = _kind(value)
+    if kind == "array":
+        return f"a NumPy array of shape {value.shape}"
+    if kind == "sequence":
+        return f"a {type(value).__name__} of length {len(value)}"
+    return _KIND_NAMES.get(kind, f"a {type(value).__name__}")
+
+
+def _leaves(got, expected, path):
+    """Pair up the leaves of two nested results; structural mismatches are type problems."""
+    kind = _kind(expected)
+    if kind == "array" and expected.ndim == 0:
+        kind = "float"
+    got_kind = _kind(got)
+    if kind == "float" and got_kind == "int":
+        got_kind = "float"
+    if got_kind != kind:
+        raise CheckFailure(f"{path} should be {_describe(expected)} but is {_describe(got)}")
+    if kind == "dict":
+        missing = [k for k in expected if k not in got]
+        extra = [k for k in got if k not in expected]
+        if missing or extra:
+            raise CheckFailure(
+                f"{path} should have the keys {list(expected)}"
+                + (f"; missing {missing}" if missing else "")
+                + (f"; unexpected {extra}" if extra else "")
+            )
+        for key in expected:
+            yield from _leaves(got[key], expected[key], f"{path}[{key!r}]")
+    elif kind == "sequence":
+        if len(got) != len(expected):
+            raise CheckFailure(f"{path} should have length {len(expected)} but has length {len(got)}")
+        for i, (g, e) in enumerate(zip(got, expected)):
+            yield from _leaves(g, e, f"{path}[{i}]")
+    else:
+        yield path, got, expected
+
+
+_DTYPE_KINDS = {"f": "floating-point", "i": "integer", "u": "integer", "b": "boolean"}
+
+
+def _shape_problem(path, got, expected):
+    if isinstance(expected, np.ndarray) and expected.ndim > 0 and got.shape != expected.shape:
+        hint = ""
+        if got.ndim == 1 or expected.ndim == 1:
+            hint = " (rank-1 arrays cause this: keep 2-D shapes such as (n, 1) with keepdims or reshape)"
+        elif got.shape == expected.shape[::-1]:
+            hint = " (transposed?)"
+        return f"{path} has shape {got.shape} but expected {expected.shape}{hint}"
+    return None
+
+
+def _dtype_problem(path, got, expected):
+    if isinstance(expected, np.ndarray):
+        want = _DTYPE_KINDS.get(expected.dtype.kind, expected.dtype.kind)
+        have = _DTYPE_KINDS.get(got.dtype.kind, str(got.dtype))
+        if want != have:
+            return f"{path} has dtype {got.dtype} ({have}) but expected {want} values"
+    return None
+
+
+def _finite_problem(path, got, expected):
+    if _kind(expected) in ("array", "float"):
+        got_arr = np.asarray(got, dtype=float)
+        exp_arr = np.asarray(expected, dtype=float)
+        bad = ~np.isfinite(got_arr) & np.isfinite(exp_arr)
+        if np.any(bad):
+            where = np.argwhere(bad)[0] if got_arr.ndim else ()
+            value = got_arr[tuple(where)] if got_arr.ndim else float(got_arr)
+            return f"{path} contains {value} at index {tuple(int(i) for i in where)}; expected finite values"
+    return None
+
+
+def _value_problem(path, got, expected, rtol, atol):
+    kind = _kind(expected)
+    if isinstance(expected, np.ndarray) and expected.dtype.kind in "fiub" or kind in ("float", "int", "bool"):
+        got_arr = np.asarray(got, dtype=float)
+        exp_arr = np.asarray(expected, dtype=float)
+        if exp_arr.size == 0:
+            return None
+        gap = np.abs(got_arr - exp_arr)
+        allowed = atol + rtol * np.abs(exp_arr)
+        if np.all(gap <= allowed):
+            return None
+        if exp_arr.ndim == 0:
+            return (
+                f"{path} is {float(got_arr):.8g} but expected {float(exp_arr):.8g} "
+                f"(difference {float(gap):.3g}, tolerance {float(allowed):.3g})"
+            )
+        worst = np.unravel_index(np.argmax(gap - allowed), gap.shape)
+        wrong = int(np.sum(gap > allowed))
+        return (
+            f"{path} has {wrong} of {exp_arr.size} values off; largest difference {gap[worst]:.3g} at index "
+            f"{tuple(int(i) for i in worst)} (got {got_arr[worst]:.8g}, expected {exp_arr[worst]:.8g}, "
+            f"tolerance {allowed[worst]:.3g})"
+        )
+    if isinstance(expected, np.ndarray):
+        if not np.array_equal(got, expected):
+            return f"{path} differs from the expected array"
+        return None
+    if got != expected:
+        return f"{path} is {got!r} but expected {expected!r}"
+    return None
+
+
+def first_problem(got, expected, *, name="result", rtol=1e-6, atol=1e-8):
+    """Return a sentence describing the first problem with ``got``, or ``None`` if it matches."""
+    try:
+        leaves = list(_leaves(got, expected, name))
+    except CheckFailure as failure:
+        return str(failure)
+    stages = (
+        _shape_problem,
+        _dtype_problem,
+        _finite_problem,
+        lambda p, g, e: _value_problem(p, g, e, rtol, atol),
+    )
+    for stage in stages:
+        for path, g, e in leaves:
+            problem = stage(path, g, e)
+            if problem:
+                return problem
+    return None
+
+
+def _label(name, case):
+    return f"{name} [{case}]" if case else name
+
+
+def check_value(got, expected, *, name="result", case="", rtol=1e-6, atol=1e-8, quiet=False):
+    """Assert that ``got`` matches ``expected`` in type, shape, dtype, finiteness and value."""
+    problem = first_problem(got, expected, name=name, rtol=rtol, atol=atol)
+    if problem:
+        where = f" in test case '{case}'" if case else ""
+        raise CheckFailure(f"{problem}{where}")
+    if not quiet:
+        print(f"OK {_label(name, case)}")
+
+
+def call_checked(func, *args, name=None, case="", **kwargs):
+    """Call a student's function and turn anything that would hide a bug into a clear failure.
+
+    Fails if ``func`` is not a function of the notebook, raises, emits a warning (which nbgrader
+    would count against the test), or modifies its array arguments in place.
+    """
+    name = name or getattr(func, "__name__", "function")
+    label = _label(name, case)
+    if not callable(func):
+        raise CheckFailure(f"{name} should be a function but is {_describe(func)}")
+    if str(getattr(func, "__module__", "")).startswith("course_utils"):
+        raise CheckFailure(f"{name} comes from course_utils: write your own implementation in the notebook")
+    originals = copy.deepcopy((args, kwargs))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = func(*args, **kwargs)
+        except NotImplementedError as exc:
+            raise CheckFailure(f"{label} is not implemented yet: replace `raise NotImplementedError()`") from exc
+        except Exception as exc:
+            raise CheckFailure(f"{label} raised {type(exc).__name__}: {exc}") from exc
+    if caught:
+        first = caught[0]
+        raise CheckFailure(
+            f"{label} emitted {first.category.__name__}: {first.message}. Under grading any warning "
+            "counts as a failure: use a numerically stable formula"
+        )
+    if first_problem((args, kwargs), originals, name="arguments", rtol=0, atol=0):
+        raise CheckFailure(f"{label} modified one of its input arrays in place: work on a copy instead")
+    return result
+
+
+def check_function(func, args, expected, *, kwargs=None, name=None, case="", rtol=1e-6, atol=1e-8):
+    """Call ``func(*args, **kwargs)`` and check the result against ``expected``."""
+    name = name or getattr(func, "__name__", "function")
+    result = call_checked(func, *args, name=name, case=case, **(kwargs or {}))
+    check_value(result, expected, name=f"{name}(...)", case=case, rtol=rtol, atol=atol, quiet=True)
+    print(f"OK {_label(name, case)}")
+    return result
+
+
+def check_shapes(values, shapes, *, name="result", case=""):
+    """Assert each array in the dict ``values`` has the shape given in ``shapes``."""
+    for key, shape in shapes.items():
+        if key not in values:
+            raise CheckFailure(f"{_label(name, case)}: missing {key!r}; got keys {sorted(values)}")
+        value = values[key]
+        if not isinstance(value, np.ndarray):
+            raise CheckFailure(f"{_label(name, case)}: {key!r} should be a NumPy array but is {_describe(value)}")
+        if value.shape != tuple(shape):
+            raise CheckFailure(f"{_label(name, case)}: {key!r} has shape {value.shape} but expected {tuple(shape)}")
+    print(f"OK {_label(name, case)}: shapes")
+
+
+def check_close(got, expected, *, name="value", case="", rtol=1e-6, atol=1e-8):
+    """Assert a scalar or array is close to ``expected`` (a shortcut for numbers the notebook prints)."""
+    if _kind(expected) == "float" and _kind(got) in ("int", "float"):
+        got = float(got)
+    check_value(got, expected, name=name, case=case, rtol=rtol, atol=atol)
+
+
+def check_true(condition, message, *, name="check"):
+    """Assert a property that has no single expected value (e.g. 'rows of W1 differ')."""
+    if not condition:
+        raise CheckFailure(f"{name}: {message}")
+    print(f"OK {name}")
+
+

@@ -1,0 +1,1 @@
+"""The instructor's side of the course: release, collect, autograde, feedback and grades with nbgrader."""

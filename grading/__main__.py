@@ -1,0 +1,76 @@
+"""Command line of the instructor's tools: ``python -m grading <command>`` (the Makefile calls these)."""
+import argparse
+import sys
+from pathlib import Path
+
+from . import autograde, demo, feedback, grades, release
+from .course import REPO_ROOT, Course, copy_course
+from .references import record
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__)
+    parser.add_argument("--course", type=Path, default=REPO_ROOT, help="course directory (default: this repository)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    release_cmd = commands.add_parser("release", help="generate assignments and pack the student bundle into dist/")
+    release_cmd.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
+    grade_cmd = commands.add_parser("autograde", help="grade everything under submitted/; exit 1 if any was ungradable")
+    grade_cmd.add_argument("--jobs", type=int, default=1, help="nbgrader processes at once (default 1)")
+    commands.add_parser("feedback", help="feedback HTML for every autograded submission")
+    commands.add_parser("grades", help="export reports/grades.csv and reports/grades_by_exercise.csv")
+    commands.add_parser("references", help="record the hidden tests' reference outputs from the solutions")
+    run_demo = commands.add_parser("demo", help="release, three demo submissions, autograde, feedback, grades")
+    run_demo.add_argument("--jobs", type=int, default=2, help="nbgrader processes at once (default 2)")
+    run_demo.add_argument("--where", type=Path, default=REPO_ROOT / "build" / "demo", help="demo course directory")
+    args = parser.parse_args(argv)
+    course = Course(args.course.resolve())
+
+    if args.command == "release":
+        for folder in release.generate(course, args.assignments or None):
+            print(f"released {folder.relative_to(course.root)}")
+        print(f"student bundle: {release.bundle(course)}")
+    elif args.command == "autograde":
+        statuses = autograde.autograde(course, jobs=args.jobs)
+        return report(statuses)
+    elif args.command == "feedback":
+        failures = feedback.generate(course)
+        for assignment, text in failures.items():
+            print(f"feedback FAILED for {assignment}:\n{text}", file=sys.stderr)
+        print(f"feedback in {course.feedback_dir}")
+        return 1 if failures else 0
+    elif args.command == "grades":
+        for path in grades.export(course):
+            print(f"wrote {path}")
+    elif args.command == "references":
+        for path in record(course):
+            print(f"recorded {path}")
+    elif args.command == "demo":
+        statuses, expected, table = demo.run(copy_course(args.where), jobs=args.jobs)
+        print(table)
+        return check_demo(statuses, expected)
+    return 0
+
+
+def report(statuses):
+    """Print one line per submission; 1 when any could not be graded."""
+    print("\nAutograde report")
+    for status in statuses:
+        print("  " + status.line())
+    bad = [s for s in statuses if not s.graded]
+    print(f"{len(statuses) - len(bad)} graded, {len(bad)} ungradable")
+    return 1 if bad else 0
+
+
+def check_demo(statuses, expected):
+    got = {(s.student, s.assignment): s.score for s in statuses if s.graded}
+    wrong = {key: (got.get(key), value) for key, value in expected.items() if got.get(key) != value}
+    if wrong:
+        for (student, assignment), (score, want) in sorted(wrong.items()):
+            print(f"UNEXPECTED: {student} / {assignment}: got {score}, expected {want}", file=sys.stderr)
+        return 1
+    print("\nAll demo scores are as expected: alice full marks, bob zero, carol loses exactly her bugs' points.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Autograde every submission and say, for each one, whether it was graded or why it could not be.
+
+nbgrader exports a submission that crashed as 0.0 with no flag; this module never lets a crash look
+like a zero.  Before grading, each submitted notebook is checked (present, UTF-8, JSON, nbformat);
+after grading, a submission counts as graded only if nbgrader wrote every notebook of it and the
+gradebook holds an automatic score for every test cell.
+"""
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+
+
+@dataclass
+class Status:
+    student: str
+    assignment: str
+    graded: bool
+    score: float = 0.0
+    max_score: float = 0.0
+    reason: str = ""
+
+    def line(self):
+        if self.graded:
+            return f"{self.student:<16} {self.assignment:<36} graded      {self.score:g} / {self.max_score:g}"
+        return f"{self.student:<16} {self.assignment:<36} UNGRADABLE  {self.reason}"
+
+
+def preflight(path):
+    """Reason why the notebook file at ``path`` cannot be graded, or ``""`` when it looks fine."""
+    if not path.is_file():
+        return f"notebook {path.name} is missing from the submission"
+    raw = path.read_bytes()
+    if not raw.strip():
+        return f"{path.name} is empty"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start})"
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several unrelated types for broken files
+        return f"{path.name} is not a valid notebook ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
+    try:
+        nbformat.validate(notebook)
+    except nbformat.ValidationError as exc:
+        return f"{path.name} does not follow the notebook format ({exc.message[:120]})"
+    return ""
+
+
+_ERROR_START = re.compile(r"There was an error processing assignment: .*/submitted/(?P<student>[^/]+)/(?P<assignment>[^/\s]+)")
+_EXCEPTION_LINE = re.compile(r"^\s*(?:[\w.]+(?:Error|Exception|Exit|Interrupt)|[\w.]*DeadKernelError|[\w.]*CellTimeoutError)\b.*")
+_LOG_ERROR = re.compile(r"\[AutogradeApp \| ERROR\] (?!There was an error|Traceback|Please see)(?P<message>.+)")
+
+
+def nbgrader_reasons(log):
+    """``{student: reason}`` from nbgrader's autograde log, for the submissions it failed on."""
+    reasons, recent, student, exception = {}, "", None, ""
+    for line in log.splitlines() + ["[AutogradeApp | INFO] end"]:
+        start = _ERROR_START.search(line)
+        if start:
+            student, exception = start.group("student"), ""
+            continue
+        if student and line.startswith("[") and "Traceback" not in line:
+            reasons[student] = "; ".join(part for part in (recent, exception.strip()) if part) or "nbgrader failed"
+            student = None
+        elif student and _EXCEPTION_LINE.match(line):
+            exception = line
+        message = _LOG_ERROR.search(line)
+        if message:
+            recent = message.group("message").strip()
+        elif "Converting notebook" in line and "/submitted/" in line:
+            recent = ""
+    return reasons
+
+
+def _gradebook_status(course, gradebook, student, assignment):
+    try:
+        submission = gradebook.find_submission(assignment, student)
+    except MissingEntry:
+        return Status(student, assignment, False, reason="no gradebook entry after autograding")
+    unscored = [g.name for nb in submission.notebooks for g in nb.grades if g.auto_score is None]
+    if unscored:
+        return Status(student, assignment, False, reason=f"test cells without an automatic score: {unscored}")
+    return Status(student, assignment, True, score=submission.score, max_score=submission.max_score)
+
+
+def _grade_group(course, assignment, group):
+    """One ``nbgrader autograde`` over the students of ``group``; returns its log."""
+    others = [s for s in course.students() if s not in group]
+    result = course.nbgrader("autograde", assignment, "--force",
+                             f"--CourseDirectory.student_id_exclude={','.join(others)}")
+    return result.stdout + result.stderr
+
+
+def _status(course, gradebook, assignment, student, problem, crash):
+    written = all((course.autograded / student / assignment / nb).is_file() for nb in course.notebooks(assignment))
+    if problem or crash or not written:
+        return Status(student, assignment, False, reason=problem or crash or "nbgrader wrote no graded notebook")
+    return _gradebook_status(course, gradebook, student, assignment)
+
+
+def autograde(course, assignments=None, students=None, jobs=1):
+    """Autograde, then return one :class:`Status` per (student, assignment) submitted.
+
+    The submitters of each assignment are split into ``jobs`` disjoint groups, each graded by one
+    nbgrader process; up to ``jobs`` processes run at once, all on the same gradebook.
+    """
+    work, problems = [], {}
+    for assignment in assignments or course.assignments():
+        submitters = [s for s in (students or course.students()) if (course.submitted / s / assignment).is_dir()]
+        for student in submitters:
+            found = [preflight(course.submitted / student / assignment / nb) for nb in course.notebooks(assignment)]
+            problems[(student, assignment)] = "; ".join(p for p in found if p)
+        groups = [submitters[k::jobs] for k in range(jobs)]
+        work += [(assignment, group) for group in groups if group]
+    course.reports.mkdir(exist_ok=True)
+    for assignment in {assignment for assignment, _ in work}:
+        (course.reports / f"autograde_{assignment}.log").unlink(missing_ok=True)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        logs = list(pool.map(lambda unit: _grade_group(course, *unit), work))
+    statuses = []
+    with Gradebook(course.gradebook_url) as gradebook:
+        for (assignment, group), log in zip(work, logs):
+            with open(course.reports / f"autograde_{assignment}.log", "a") as handle:
+                handle.write(log)
+            crashes = nbgrader_reasons(log)
+            for student in group:
+                statuses.append(_status(course, gradebook, assignment, student,
+                                        problems[(student, assignment)], crashes.get(student)))
+    statuses.sort(key=lambda s: (s.assignment, s.student))
+    write_report(course, statuses)
+    return statuses
+
+
+def write_report(course, statuses):
+    course.reports.mkdir(exist_ok=True)
+    path = course.reports / "autograde.json"
+    path.write_text(json.dumps([asdict(s) for s in statuses], indent=1))
+    return path
+
+
+def read_report(course):
+    path = course.reports / "autograde.json"
+    if not path.is_file():
+        return []
+    return [Status(**entry) for entry in json.loads(path.read_text())]

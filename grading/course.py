@@ -1,0 +1,88 @@
+"""A course directory in nbgrader's layout, and running nbgrader on it.
+
+``root/notebooks/<assignment>/*.ipynb`` are the instructor's sources; nbgrader writes
+``release/``, reads ``submitted/<student>/<assignment>/`` and writes ``autograded/``,
+``feedback/`` and ``gradebook.db``.  Our own reports go to ``root/reports/``.
+"""
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def single_thread_env(extra=None):
+    """Environment for nbgrader and its kernels: this Python's scripts first on PATH (nbgrader runs
+    ``alembic`` from there), one BLAS thread per kernel so parallel kernels do not thrash."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = dict(os.environ, PATH=path, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONWARNINGS="ignore::DeprecationWarning")
+    env.update(extra or {})
+    return env
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+
+    @property
+    def source(self):
+        return self.root / "notebooks"
+
+    @property
+    def release_dir(self):
+        return self.root / "release"
+
+    @property
+    def submitted(self):
+        return self.root / "submitted"
+
+    @property
+    def autograded(self):
+        return self.root / "autograded"
+
+    @property
+    def feedback_dir(self):
+        return self.root / "feedback"
+
+    @property
+    def reports(self):
+        return self.root / "reports"
+
+    @property
+    def gradebook_url(self):
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def assignments(self):
+        """Assignment names: the folders of ``notebooks/`` that hold notebooks."""
+        return sorted(p.name for p in self.source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+    def notebooks(self, assignment):
+        """Notebook file names of an assignment, e.g. ``["logistic_regression.ipynb"]``."""
+        return sorted(p.name for p in (self.source / assignment).glob("*.ipynb"))
+
+    def students(self):
+        """Student ids with a folder under ``submitted/``."""
+        if not self.submitted.is_dir():
+            return []
+        return sorted(p.name for p in self.submitted.iterdir() if p.is_dir())
+
+    def nbgrader(self, *args, env=None):
+        """Run one nbgrader command in the course root; returns the completed process (output captured)."""
+        command = [sys.executable, "-m", "nbgrader", *args]
+        return subprocess.run(command, cwd=self.root, env=single_thread_env(env), capture_output=True, text=True)
+
+
+def copy_course(destination, source_root=REPO_ROOT):
+    """Fresh course directory at ``destination`` with the sources and the nbgrader configuration."""
+    destination = Path(destination)
+    if destination.exists():
+        shutil.rmtree(destination)
+    destination.mkdir(parents=True)
+    shutil.copytree(source_root / "notebooks", destination / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copy2(source_root / "nbgrader_config.py", destination / "nbgrader_config.py")
+    return Course(destination)

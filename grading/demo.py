@@ -1,0 +1,58 @@
+"""The instructor's main job, end to end and headless, on three demo students.
+
+alice submits the solved notebooks, bob the untouched release, carol the solved notebooks with one
+realistic bug per assignment.  Expected: full marks, zero, and exactly the points of the tests that
+carol's bugs break.
+"""
+from . import autograde, feedback, grades, release, submissions
+from .notebook_cells import grade_cells, load
+
+# Per assignment: the bug carol plants ({solution grade_id: (old text, new text)}) and the test
+# cells it is expected to fail.
+BUGS = {}
+
+
+def expected_scores(course):
+    """``{(student, assignment): score}`` that the demo must reproduce."""
+    expected = {}
+    for assignment in course.assignments():
+        points = {}
+        for name in course.notebooks(assignment):
+            points.update(grade_cells(load(course.source / assignment / name)))
+        total = sum(points.values())
+        lost = sum(points[g] for g in BUGS.get(assignment, {}).get("fails", []))
+        expected.update({("alice", assignment): total, ("bob", assignment): 0.0, ("carol", assignment): total - lost})
+    return expected
+
+
+def make_submissions(course):
+    for assignment in course.assignments():
+        bug = BUGS.get(assignment, {}).get("replace", {})
+        for name in course.notebooks(assignment):
+            released, source = submissions.release_and_source(course, assignment, name)
+            submissions.write(course, "alice", assignment, name, submissions.solved(released, source))
+            submissions.write(course, "bob", assignment, name, released)
+            submissions.write(course, "carol", assignment, name, submissions.solved(released, source, bug))
+
+
+def run(course, say=print, before_grading=None, jobs=2):
+    """Release, submit, autograde, feedback, grades; returns ``(statuses, expected, table)``.
+
+    ``before_grading(course)`` may add more submissions (the tests add broken ones).
+    """
+    say(f"course directory: {course.root}")
+    say("generating the student release ...")
+    release.generate(course)
+    say("writing submissions for alice (solved), bob (untouched release), carol (solved, with bugs) ...")
+    make_submissions(course)
+    if before_grading:
+        before_grading(course)
+    say("autograding ...")
+    statuses = autograde.autograde(course, jobs=jobs)
+    say("generating feedback ...")
+    failures = feedback.generate(course)
+    for assignment, text in failures.items():
+        say(f"feedback failed for {assignment}:\n{text}")
+    summary, detail = grades.export(course)
+    say(f"grades written to {summary} and {detail}")
+    return statuses, expected_scores(course), grades.score_table(course)

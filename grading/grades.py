@@ -1,0 +1,79 @@
+"""Scores out of the gradebook, per submission and per exercise, with the autograde status attached."""
+import csv
+
+from nbgrader.api import Gradebook
+
+from .autograde import read_report
+
+
+def exercise_scores(course):
+    """Rows ``{student, assignment, notebook, exercise, score, max_score}`` for every graded test cell."""
+    rows = []
+    with Gradebook(course.gradebook_url) as gradebook:
+        for assignment in gradebook.assignments:
+            for submission in gradebook.assignment_submissions(assignment.name):
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        rows.append({
+                            "student": submission.student_id, "assignment": assignment.name,
+                            "notebook": notebook.name, "exercise": grade.name,
+                            "score": grade.score, "max_score": grade.max_score,
+                        })
+    return sorted(rows, key=lambda r: (r["assignment"], r["student"], r["notebook"]))
+
+
+def export(course):
+    """Write ``reports/grades.csv`` (one row per submission) and ``reports/grades_by_exercise.csv``.
+
+    A submission that could not be graded has an empty score and its reason, never a silent 0.
+    """
+    statuses = {(s.student, s.assignment): s for s in read_report(course)}
+    rows = exercise_scores(course)
+    totals = {}
+    for row in rows:
+        key = (row["student"], row["assignment"])
+        score, maximum = totals.get(key, (0.0, 0.0))
+        totals[key] = (score + row["score"], maximum + row["max_score"])
+    course.reports.mkdir(exist_ok=True)
+    summary = course.reports / "grades.csv"
+    with open(summary, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", "assignment", "score", "max_score", "status", "reason"])
+        for (student, assignment), (score, maximum) in sorted(totals.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            status = statuses.get((student, assignment))
+            if status is not None and not status.graded:
+                writer.writerow([student, assignment, "", maximum, "ungradable", status.reason])
+            else:
+                writer.writerow([student, assignment, f"{score:g}", f"{maximum:g}", "graded", ""])
+    detail = course.reports / "grades_by_exercise.csv"
+    with open(detail, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["student", "assignment", "notebook", "exercise", "score", "max_score"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return summary, detail
+
+
+def score_table(course, students=None):
+    """Text table per assignment: one row per student, one column per exercise, then the total."""
+    rows = exercise_scores(course)
+    statuses = {(s.student, s.assignment): s for s in read_report(course)}
+    lines = []
+    for assignment in sorted({r["assignment"] for r in rows}):
+        mine = [r for r in rows if r["assignment"] == assignment and (students is None or r["student"] in students)]
+        exercises = list(dict.fromkeys(r["exercise"] for r in mine))
+        maxima = {r["exercise"]: r["max_score"] for r in mine}
+        headers = [e.removeprefix("test_") for e in exercises]
+        widths = [max(len(h), 5) for h in headers]
+        lines.append(f"\n{assignment}")
+        lines.append(f"  {'student':<10}" + "".join(f" {h:>{w}}" for h, w in zip(headers, widths)) + "   total")
+        lines.append(f"  {'(max)':<10}" + "".join(f" {maxima[e]:>{w}g}" for e, w in zip(exercises, widths))
+                     + f"   {sum(maxima.values()):g}")
+        for student in sorted({r["student"] for r in mine}):
+            scores = {r["exercise"]: r["score"] for r in mine if r["student"] == student}
+            status = statuses.get((student, assignment))
+            if status is not None and not status.graded:
+                lines.append(f"  {student:<10} UNGRADABLE: {status.reason}")
+                continue
+            lines.append(f"  {student:<10}" + "".join(f" {scores.get(e, 0):>{w}g}" for e, w in zip(exercises, widths))
+                         + f"   {sum(scores.values()):g}")
+    return "\n".join(lines)

@@ -1,0 +1,57 @@
+"""Reading nbgrader cells of a notebook: solution regions, test cells, points."""
+import json
+import re
+
+SOLUTION_REGION = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*### END SOLUTION[ \t]*\n?", re.S | re.M)
+HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.S | re.M)
+
+
+def load(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def source_text(cell):
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def nbgrader_meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def grade_cells(notebook):
+    """``{grade_id: points}`` of the autograded test cells."""
+    return {
+        nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c).get("points", 0))
+        for c in notebook["cells"]
+        if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")
+    }
+
+
+def solution_cells(notebook):
+    """``{grade_id: source}`` of the cells a student fills in."""
+    return {nbgrader_meta(c)["grade_id"]: source_text(c) for c in notebook["cells"] if nbgrader_meta(c).get("solution")}
+
+
+def strip_markers(source):
+    """The solution as a student would have typed it: the region markers removed, the code kept."""
+    return SOLUTION_REGION.sub(lambda m: m.group(1), source)
+
+
+def solution_lines(notebook):
+    """Non-trivial lines inside the solution regions (used to prove a release does not leak them)."""
+    lines = set()
+    for source in solution_cells(notebook).values():
+        for region in SOLUTION_REGION.findall(source):
+            lines.update(line.strip() for line in region.splitlines() if len(line.strip()) >= 20)
+    return lines
+
+
+def hidden_lines(notebook):
+    """Non-trivial lines inside the hidden test regions."""
+    lines = set()
+    for cell in notebook["cells"]:
+        for region in HIDDEN_REGION.findall(source_text(cell)):
+            lines.update(line.strip() for line in region.splitlines() if len(line.strip()) >= 20)
+    return lines

@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+
+from course_utils.gradcheck import gradient_check, numerical_gradient, relative_difference
+
+
+def quadratic(parameters):
+    W, b = parameters["W"], parameters["b"]
+    return float(np.sum((W @ np.array([[1.0], [2.0]]) + b) ** 2))
+
+
+def analytic(parameters):
+    W, b = parameters["W"], parameters["b"]
+    residual = W @ np.array([[1.0], [2.0]]) + b
+    return {"dW": 2 * residual @ np.array([[1.0, 2.0]]), "db": 2 * residual}
+
+
+def params():
+    return {"W": np.array([[0.5, -1.0], [2.0, 0.1], [0.0, 0.3]]), "b": np.array([[0.1], [0.2], [-0.3]])}
+
+
+def test_numerical_gradient_matches_analytic_and_keeps_shapes():
+    p = params()
+    numeric = numerical_gradient(quadratic, p)
+    assert numeric["W"].shape == (3, 2) and numeric["b"].shape == (3, 1)
+    np.testing.assert_allclose(numeric["W"], analytic(p)["dW"], atol=1e-6)
+
+
+def test_numerical_gradient_leaves_parameters_untouched():
+    p = params()
+    before = {k: v.copy() for k, v in p.items()}
+    numerical_gradient(quadratic, p)
+    for key in p:
+        np.testing.assert_array_equal(p[key], before[key])
+
+
+def test_gradient_check_passes_correct_and_names_wrong_gradient():
+    p = params()
+    differences = gradient_check(quadratic, p, analytic(p))
+    assert max(differences.values()) < 1e-7
+    wrong = analytic(p)
+    wrong["db"] = wrong["db"] * 0.5
+    with pytest.raises(AssertionError, match="'b'"):
+        gradient_check(quadratic, p, wrong)
+
+
+def test_gradient_check_rejects_wrong_shape():
+    p = params()
+    wrong = analytic(p)
+    wrong["db"] = wrong["db"].ravel()
+    with pytest.raises(AssertionError, match=r"shape \(3,\)"):
+        gradient_check(quadratic, p, wrong)
+
+
+def test_relative_difference_formula():
+    assert relative_difference(np.zeros(3), np.zeros(3)) == 0.0
+    assert relative_difference(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(np.sqrt(2) / 2)
+
+
+def test_notes_example_J_equals_3_a_plus_bc():
+    J = lambda p: 3 * (p["a"] + p["b"] * p["c"])
+    p = {"a": np.array([[5.0]]), "b": np.array([[3.0]]), "c": np.array([[2.0]])}
+    numeric = numerical_gradient(J, p)
+    np.testing.assert_allclose([numeric[k][0, 0] for k in "abc"], [3.0, 6.0, 9.0], atol=1e-6)

@@ -1,0 +1,45 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from course_utils import plotting  # noqa: E402
+
+
+def teardown_function():
+    plt.close("all")
+
+
+def test_plot_costs_single_and_several_runs():
+    ax = plotting.plot_costs([3.0, 2.0, 1.0], every=100)
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [0, 100, 200])
+    ax = plotting.plot_costs({"lr 0.1": [1, 0.5], "lr 0.01": [1, 0.9]})
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["lr 0.1", "lr 0.01"]
+
+
+def test_show_images_marks_wrong_predictions_in_red():
+    images = np.zeros((3, 8, 8, 1), dtype=np.uint8)
+    axes = plotting.show_images(images, np.array([[0, 1, 1]]), np.array([[0, 0, 1]]), classes=["odd", "even"], ncols=3)
+    titles = [ax.title for ax in axes.flat]
+    assert titles[0].get_text() == "true odd\npred odd"
+    assert titles[1].get_color() == "red" and titles[0].get_color() == "black"
+
+
+def test_decision_boundary_calls_predict_with_column_points():
+    seen = {}
+
+    def predict(points):
+        seen["shape"] = points.shape
+        return (points[0:1] > 0).astype(int)
+
+    X = np.array([[-1.0, 1.0], [0.0, 1.0]])
+    plotting.plot_decision_boundary(predict, X, np.array([[0, 1]]), resolution=20)
+    assert seen["shape"] == (2, 400)
+
+
+def test_confusion_matrix_counts():
+    matrix = plotting.confusion_matrix(np.array([[0, 1, 1, 2]]), np.array([[0, 1, 2, 2]]), 3)
+    np.testing.assert_array_equal(matrix, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
+    ax = plotting.plot_confusion_matrix(matrix, ["a", "b", "c"])
+    assert len(ax.texts) == 9
