@@ -9,6 +9,8 @@ import warnings
 
 import numpy as np
 
+from . import records
+
 
 class CheckFailure(AssertionError):
     """A check found a problem; the message says which and where."""
@@ -128,17 +130,19 @@ def _value_problem(path, got, expected, rtol, atol):
         exp_arr = np.asarray(expected, dtype=float)
         if exp_arr.size == 0:
             return None
-        gap = np.abs(got_arr - exp_arr)
-        allowed = atol + rtol * np.abs(exp_arr)
-        if np.all(gap <= allowed):
+        close = np.isclose(got_arr, exp_arr, rtol=rtol, atol=atol, equal_nan=True)
+        if np.all(close):
             return None
+        with np.errstate(invalid="ignore"):
+            gap = np.abs(got_arr - exp_arr)
+        allowed = atol + rtol * np.abs(exp_arr)
         if exp_arr.ndim == 0:
             return (
                 f"{path} is {float(got_arr):.8g} but expected {float(exp_arr):.8g} "
                 f"(difference {float(gap):.3g}, tolerance {float(allowed):.3g})"
             )
-        worst = np.unravel_index(np.argmax(gap - allowed), gap.shape)
-        wrong = int(np.sum(gap > allowed))
+        worst = np.unravel_index(np.argmax(np.where(close, -np.inf, np.nan_to_num(gap - allowed, nan=np.inf))), gap.shape)
+        wrong = int(np.sum(~close))
         return (
             f"{path} has {wrong} of {exp_arr.size} values off; largest difference {gap[worst]:.3g} at index "
             f"{tuple(int(i) for i in worst)} (got {got_arr[worst]:.8g}, expected {exp_arr[worst]:.8g}, "
@@ -177,8 +181,13 @@ def _label(name, case):
     return f"{name} [{case}]" if case else name
 
 
-def check_value(got, expected, *, name="result", case="", rtol=1e-6, atol=1e-8, quiet=False):
-    """Assert that ``got`` matches ``expected`` in type, shape, dtype, finiteness and value."""
+def check_value(got, expected, *, name="result", case="", rtol=1e-6, atol=1e-8, quiet=False, record=True):
+    """Assert that ``got`` matches ``expected`` in type, shape, dtype, finiteness and value.
+
+    ``record=False`` skips the grader's record (for a value already recorded by the caller).
+    """
+    if record:
+        records.emit(_label(name, case), got, rtol, atol)
     problem = first_problem(got, expected, name=name, rtol=rtol, atol=atol)
     if problem:
         where = f" in test case '{case}'" if case else ""
@@ -230,6 +239,7 @@ def check_function(func, args, expected, *, kwargs=None, name=None, case="", rto
 
 def check_shapes(values, shapes, *, name="result", case=""):
     """Assert each array in the dict ``values`` has the shape given in ``shapes``."""
+    records.emit(_label(name, case), {key: list(np.shape(value)) for key, value in values.items()})
     for key, shape in shapes.items():
         if key not in values:
             raise CheckFailure(f"{_label(name, case)}: missing {key!r}; got keys {sorted(values)}")
@@ -250,6 +260,7 @@ def check_close(got, expected, *, name="value", case="", rtol=1e-6, atol=1e-8):
 
 def check_true(condition, message, *, name="check"):
     """Assert a property that has no single expected value (e.g. 'rows of W1 differ')."""
+    records.emit(name, bool(condition))
     if not condition:
         raise CheckFailure(f"{name}: {message}")
     print(f"OK {name}")

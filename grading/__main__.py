@@ -3,7 +3,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import autograde, demo, feedback, grades, release
+from . import autograde, collect, demo, feedback, grades, release
 from .course import REPO_ROOT, Course, copy_course
 from .references import record
 
@@ -14,6 +14,15 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     release_cmd = commands.add_parser("release", help="generate assignments and pack the student bundle into dist/")
     release_cmd.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
+    collect_cmd = commands.add_parser("collect", help="collect submissions into submitted/; exit 1 if any file was a problem")
+    source = collect_cmd.add_mutually_exclusive_group(required=True)
+    source.add_argument("--exchange", type=Path, help="nbgrader exchange root: nbgrader collect --update from it")
+    source.add_argument("--downloads", type=Path, help="folder of files downloaded from the LMS, one .ipynb or .zip per student")
+    collect_cmd.add_argument("--assignment", help="assignment of the downloads (required with --downloads; limits --exchange)")
+    collect_cmd.add_argument("--pattern", default=collect.DEFAULT_PATTERN,
+                             help="with --downloads: regex taking the student id from a file name, as group 'student' or 1 "
+                                  "(default %(default)s)")
+    collect_cmd.add_argument("--force", action="store_true", help="with --downloads: replace a different submission already in submitted/")
     grade_cmd = commands.add_parser("autograde", help="grade everything under submitted/; exit 1 if any was ungradable")
     grade_cmd.add_argument("--jobs", type=int, default=1, help="nbgrader processes at once (default 1)")
     commands.add_parser("feedback", help="feedback HTML for every autograded submission")
@@ -29,6 +38,20 @@ def main(argv=None):
         for folder in release.generate(course, args.assignments or None):
             print(f"released {folder.relative_to(course.root)}")
         print(f"student bundle: {release.bundle(course)}")
+    elif args.command == "collect":
+        if args.downloads and not args.assignment:
+            parser.error("collect --downloads needs --assignment NAME")
+        try:
+            if args.exchange:
+                result = collect.collect_exchange(course, args.exchange, [args.assignment] if args.assignment else None)
+            else:
+                result = collect.collect_downloads(course, args.downloads, args.assignment, args.pattern, args.force)
+        except collect.CollectError as exc:
+            parser.error(str(exc))
+        for line in result.lines(course.root):
+            print(line)
+        print(f"{len(result.collected)} collected, {len(result.unchanged)} unchanged, {len(result.problems)} problems")
+        return 1 if result.problems else 0
     elif args.command == "autograde":
         statuses = autograde.autograde(course, jobs=args.jobs)
         return report(statuses)

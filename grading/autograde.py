@@ -3,15 +3,23 @@
 nbgrader exports a submission that crashed as 0.0 with no flag; this module never lets a crash look
 like a zero.  Before grading, each submitted notebook is checked (present, UTF-8, JSON, nbformat);
 after grading, a submission counts as graded only if nbgrader wrote every notebook of it and the
-gradebook holds an automatic score for every test cell.
+gradebook holds an automatic score for every test cell.  Each test cell's points then stand only if
+the values its checks recorded match the solution's (:mod:`grading.verify`).
 """
 import json
 import re
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from pathlib import Path
+from dataclasses import asdict, dataclass, field
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
+
+from course_utils import records
+
+from . import sandbox
+from .verify import verify
 
 
 @dataclass
@@ -22,11 +30,16 @@ class Status:
     score: float = 0.0
     max_score: float = 0.0
     reason: str = ""
+    withdrawn: list = field(default_factory=list)
 
     def line(self):
-        if self.graded:
-            return f"{self.student:<16} {self.assignment:<36} graded      {self.score:g} / {self.max_score:g}"
-        return f"{self.student:<16} {self.assignment:<36} UNGRADABLE  {self.reason}"
+        if not self.graded:
+            return f"{self.student:<16} {self.assignment:<36} UNGRADABLE  {self.reason}"
+        text = f"{self.student:<16} {self.assignment:<36} graded      {self.score:g} / {self.max_score:g}"
+        for grade_id, problem in self.withdrawn:
+            text += f"\n{'':<16} {'':<36} points of {grade_id} withdrawn: its checked values are not the " \
+                    f"solution's ({problem})"
+        return text
 
 
 def preflight(path):
@@ -77,7 +90,7 @@ def nbgrader_reasons(log):
     return reasons
 
 
-def _gradebook_status(course, gradebook, student, assignment):
+def _gradebook_status(gradebook, student, assignment, withdrawn):
     try:
         submission = gradebook.find_submission(assignment, student)
     except MissingEntry:
@@ -85,14 +98,23 @@ def _gradebook_status(course, gradebook, student, assignment):
     unscored = [g.name for nb in submission.notebooks for g in nb.grades if g.auto_score is None]
     if unscored:
         return Status(student, assignment, False, reason=f"test cells without an automatic score: {unscored}")
-    return Status(student, assignment, True, score=submission.score, max_score=submission.max_score)
+    return Status(student, assignment, True, score=submission.score, max_score=submission.max_score,
+                  withdrawn=withdrawn)
 
 
-def _grade_group(course, assignment, group):
-    """One ``nbgrader autograde`` over the students of ``group``; returns its log."""
+def _grade_group(course, assignment, group, arguments, runtime):
+    """One ``nbgrader autograde`` over the students of ``group``; returns its log.
+
+    ``runtime`` is a private folder for this process's sandbox, or ``None`` to grade unisolated.
+    """
+    env = {records.ENV: "1"}
+    if runtime is not None:
+        sandbox_env, sandbox_arguments = sandbox.kernel_environment(course, runtime)
+        env.update(sandbox_env)
+        arguments = [*arguments, *sandbox_arguments]
     others = [s for s in course.students() if s not in group]
-    result = course.nbgrader("autograde", assignment, "--force",
-                             f"--CourseDirectory.student_id_exclude={','.join(others)}")
+    result = course.nbgrader("autograde", assignment, "--force", *arguments,
+                             f"--CourseDirectory.student_id_exclude={','.join(others)}", env=env)
     return result.stdout + result.stderr
 
 
@@ -100,14 +122,16 @@ def _status(course, gradebook, assignment, student, problem, crash):
     written = all((course.autograded / student / assignment / nb).is_file() for nb in course.notebooks(assignment))
     if problem or crash or not written:
         return Status(student, assignment, False, reason=problem or crash or "nbgrader wrote no graded notebook")
-    return _gradebook_status(course, gradebook, student, assignment)
+    return _gradebook_status(gradebook, student, assignment, verify(course, gradebook, assignment, student))
 
 
-def autograde(course, assignments=None, students=None, jobs=1):
+def autograde(course, assignments=None, students=None, jobs=1, isolate=None, timeout=None):
     """Autograde, then return one :class:`Status` per (student, assignment) submitted.
 
     The submitters of each assignment are split into ``jobs`` disjoint groups, each graded by one
-    nbgrader process; up to ``jobs`` processes run at once, all on the same gradebook.
+    nbgrader process; up to ``jobs`` processes run at once, all on the same gradebook.  Kernels run
+    in the sandbox of :mod:`grading.sandbox` when it is available (``isolate=None``) or required
+    (``True``); ``timeout`` overrides the seconds each cell may run.
     """
     work, problems = [], {}
     for assignment in assignments or course.assignments():
@@ -120,8 +144,12 @@ def autograde(course, assignments=None, students=None, jobs=1):
     course.reports.mkdir(exist_ok=True)
     for assignment in {assignment for assignment, _ in work}:
         (course.reports / f"autograde_{assignment}.log").unlink(missing_ok=True)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        logs = list(pool.map(lambda unit: _grade_group(course, *unit), work))
+    isolate = sandbox.available() if isolate is None else isolate
+    arguments = [f"--Execute.timeout={timeout}"] if timeout else []
+    with tempfile.TemporaryDirectory(prefix="grading-") as runtime:
+        folders = [Path(runtime) / str(k) if isolate else None for k in range(len(work))]
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            logs = list(pool.map(lambda unit, folder: _grade_group(course, *unit, arguments, folder), work, folders))
     statuses = []
     with Gradebook(course.gradebook_url) as gradebook:
         for (assignment, group), log in zip(work, logs):

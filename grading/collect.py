@@ -1,0 +1,240 @@
+"""Collect submissions into ``submitted/<student>/<assignment>/<notebook>.ipynb``, the layout nbgrader grades.
+
+Two sources: nbgrader's exchange folder (``nbgrader collect`` does the work) and a folder of files
+downloaded from a learning platform, one ``.ipynb`` or ``.zip`` per student with the student id in
+the file name.  Every file that cannot be used is reported, never skipped in silence; an existing
+submission with different content is never replaced without ``force``; files are copied byte for byte.
+"""
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+# A leading id of letters, digits, dots and dashes, up to the first "_": "s1234567_week2_numpy_basics.ipynb".
+DEFAULT_PATTERN = r"^(?P<student>[A-Za-z0-9.-]+)_"
+# An id becomes a folder name and an nbgrader student id: no separators, "+", "*", spaces or leading dot.
+VALID_ID = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9_.@-]*$")
+IGNORED_IN_ZIP = {"__MACOSX", ".ipynb_checkpoints"}
+MAX_NOTEBOOK_BYTES = 100 * 1000 * 1000  # nbgrader's own default limit (CourseDirectory.max_file_size)
+
+
+class CollectError(ValueError):
+    """The collection cannot start at all (unknown assignment, bad pattern, missing folder)."""
+
+
+@dataclass
+class Collection:
+    """What a collection did: ``collected`` and ``unchanged`` are ``(student, path)``, ``problems``
+    are ``(file, reason)``; ``notes`` are warnings that need no action to finish the collection."""
+    collected: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    def lines(self, root=None):
+        """One printable line per collected submission, problem and note."""
+        def show(path):
+            path = Path(path)
+            return str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
+        return ([f"collected  {student:<16} {show(path)}" for student, path in self.collected]
+                + [f"unchanged  {student:<16} {show(path)}" for student, path in self.unchanged]
+                + [f"PROBLEM    {show(name)}: {reason}" for name, reason in self.problems]
+                + [f"note       {note}" for note in self.notes])
+
+
+# ---- nbgrader's exchange --------------------------------------------------------------------------
+
+_LOG = re.compile(r"^\[CollectApp \| (?P<level>\w+)\] (?P<message>.*)$")
+_DONE = re.compile(r"^(?P<what>Collecting|Updating) submission: (?P<student>\S+) (?P<assignment>\S+)$")
+_SAME = re.compile(r"^No newer submission to collect: (?P<student>\S+) (?P<assignment>\S+)$")
+
+
+def _log_records(text):
+    """``(level, message)`` per nbgrader log record; continuation lines are joined to their record."""
+    records = []
+    for line in text.splitlines():
+        match = _LOG.match(line)
+        if match:
+            records.append([match.group("level"), match.group("message").strip()])
+        elif records and line.strip():
+            records[-1][1] = (records[-1][1] + " " + line.strip()).strip()
+    return [tuple(record) for record in records]
+
+
+def collect_exchange(course, exchange_root, assignments=None):
+    """``nbgrader collect --update`` from the exchange at ``exchange_root`` for each assignment.
+
+    nbgrader takes each student's latest submission and replaces an older one already collected.
+    """
+    exchange_root = Path(exchange_root).resolve()
+    unknown = sorted(set(assignments or []) - set(course.assignments()))
+    if unknown:
+        raise CollectError(f"unknown assignment(s) {unknown}; choose from {course.assignments()}")
+    result = Collection()
+    if not exchange_root.is_dir():
+        result.problems.append((str(exchange_root), "no such exchange folder; pass the folder nbgrader's "
+                                "Exchange.root points to (it holds <course_id>/inbound/)"))
+        return result
+    for assignment in assignments or course.assignments():
+        process = course.nbgrader("collect", assignment, "--update", f"--Exchange.root={exchange_root}")
+        records = _log_records(process.stdout + process.stderr)
+        for level, message in records:
+            done, same = _DONE.match(message), _SAME.match(message)
+            if done:
+                result.collected.append((done["student"], course.submitted / done["student"] / assignment))
+            elif same:
+                result.unchanged.append((same["student"], course.submitted / same["student"] / assignment))
+            elif level == "WARNING" and "No nbgrader_config.py" not in message:
+                result.notes.append(f"{assignment}: {message}")
+        if process.returncode != 0:
+            errors = [m for level, m in records if level in ("CRITICAL", "ERROR")] or [process.stderr.strip()[-500:]]
+            result.problems.append((assignment, "nbgrader collect failed: " + "; ".join(errors)))
+    return result
+
+
+# ---- files downloaded from a learning platform ----------------------------------------------------
+
+def compile_pattern(pattern):
+    """The file-name regex; it must capture the student id as group ``student`` or as group 1."""
+    try:
+        regex = re.compile(pattern)
+    except re.error as exc:
+        raise CollectError(f"--pattern {pattern!r} is not a valid regular expression: {exc}") from None
+    if "student" not in regex.groupindex and regex.groups < 1:
+        raise CollectError(f"--pattern {pattern!r} captures nothing; put the student id in (?P<student>...) "
+                           f"or in the first group, e.g. {DEFAULT_PATTERN!r}")
+    return regex
+
+
+def student_id(name, regex):
+    """``(id, "")`` from a file name, or ``(None, reason)``."""
+    match = regex.search(name)
+    if not match:
+        return None, f"no student id in the file name (pattern {regex.pattern!r}); rename it or pass --pattern"
+    found = match.group("student") if "student" in regex.groupindex else match.group(1)
+    if not found or not VALID_ID.match(found) or found in (".", ".."):
+        return None, (f"student id {found!r} taken from the file name is not usable as a folder name "
+                      "(letters, digits, '.', '_', '@', '-' only); rename the file or fix --pattern")
+    return found, ""
+
+
+def _unsafe(member):
+    """True for a zip member that would land outside the folder it is extracted to (zip slip)."""
+    name = member.replace("\\", "/")
+    return name.startswith("/") or re.match(r"^[A-Za-z]:", name) is not None or ".." in name.split("/")
+
+
+def notebook_for(file_name, notebooks):
+    """Which of the assignment's notebooks a downloaded ``.ipynb`` is: the only one, or the one whose
+    name the file name contains (the longest such name when several do)."""
+    if len(notebooks) == 1:
+        return notebooks[0], ""
+    stem = Path(file_name).stem
+    named = sorted((n for n in notebooks if Path(n).stem in stem), key=len, reverse=True)
+    if not named:
+        return None, f"cannot tell which notebook this is; its name should contain one of {notebooks}"
+    return named[0], ""
+
+
+def read_zip(path, notebooks):
+    """``({notebook: bytes}, [reason])`` from a student's zip: only members named like the assignment's
+    notebooks, never a member whose path leaves the folder; ``__MACOSX`` and checkpoints are ignored."""
+    found, reasons, places = {}, [], {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.infolist():
+                parts = PurePosixPath(member.filename.replace("\\", "/")).parts
+                if member.is_dir() or IGNORED_IN_ZIP & set(parts):
+                    continue
+                if _unsafe(member.filename):
+                    reasons.append(f"unsafe member {member.filename!r} (absolute path or '..'); not extracted")
+                    continue
+                if parts[-1] not in notebooks:
+                    continue
+                if member.file_size > MAX_NOTEBOOK_BYTES:
+                    reasons.append(f"member {member.filename!r} is {member.file_size} bytes, over the "
+                                   f"{MAX_NOTEBOOK_BYTES}-byte limit; not extracted")
+                    continue
+                places.setdefault(parts[-1], []).append(member.filename)
+                found[parts[-1]] = archive.read(member)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, EOFError) as exc:
+        return {}, [f"unreadable zip ({type(exc).__name__}: {exc}); ask the student to re-upload it"]
+    for name, members in places.items():
+        if len(members) > 1:
+            del found[name]
+            reasons.append(f"{name} is in the zip {len(members)} times ({members}); none taken, pick one by hand")
+    if not found and not places:
+        reasons.append(f"no notebook of the assignment in the zip (expected {notebooks})")
+    elif len(places) < len(notebooks):
+        reasons.append(f"the zip lacks {sorted(set(notebooks) - set(places))}")
+    return found, reasons
+
+
+def _write(path, data, force):
+    """Put ``data`` at ``path``: ``"collected"``, ``"unchanged"`` or ``"conflict"`` (kept the existing)."""
+    if path.is_file():
+        if path.read_bytes() == data:
+            return "unchanged"
+        if not force:
+            return "conflict"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return "collected"
+
+
+def collect_downloads(course, folder, assignment, pattern=DEFAULT_PATTERN, force=False):
+    """Copy each student's downloaded ``.ipynb`` or ``.zip`` from ``folder`` into ``submitted/``.
+
+    The student id comes from the file name via ``pattern``.  Two files of one student, or a
+    different file already in ``submitted/`` (unless ``force``), are conflicts: reported, nothing
+    replaced.  The downloads themselves are only read.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CollectError(f"downloads folder {folder} does not exist; pass the folder holding the students' files")
+    if assignment not in course.assignments():
+        raise CollectError(f"unknown assignment {assignment!r}; choose one of {course.assignments()}")
+    regex, notebooks = compile_pattern(pattern), course.notebooks(assignment)
+    result, owners = Collection(), {}
+    for path in sorted(folder.iterdir()):
+        if path.is_dir():
+            result.problems.append((path, "is a folder; expected one .ipynb or .zip file per student"))
+            continue
+        if path.suffix.lower() not in (".ipynb", ".zip"):
+            result.problems.append((path, f"unexpected file type {path.suffix or '(none)'!r}; expected .ipynb or .zip"))
+            continue
+        student, reason = student_id(path.name, regex)
+        if reason:
+            result.problems.append((path, reason))
+            continue
+        owners.setdefault(student, []).append(path)
+
+    for student, paths in owners.items():
+        if len(paths) > 1:
+            for path in paths:
+                others = ", ".join(p.name for p in paths if p != path)
+                result.problems.append((path, f"conflict: student {student} also has {others}; none collected, "
+                                              "keep one file per student"))
+            continue
+        path = paths[0]
+        if path.suffix.lower() == ".zip":
+            contents, reasons = read_zip(path, notebooks)
+            result.problems += [(path, reason) for reason in reasons]
+        else:
+            name, reason = notebook_for(path.name, notebooks)
+            if reason:
+                result.problems.append((path, reason))
+                continue
+            contents = {name: path.read_bytes()}
+        for name, data in sorted(contents.items()):
+            target = course.submitted / student / assignment / name
+            outcome = _write(target, data, force)
+            if outcome == "conflict":
+                result.problems.append((path, f"conflict: {target} already exists with different content; "
+                                              "kept it (use --force to replace it)"))
+            else:
+                getattr(result, outcome).append((student, target))
+    return result

@@ -1,0 +1,241 @@
+"""Collecting submissions: LMS downloads (.ipynb and .zip, every bad file reported) and nbgrader's exchange."""
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from grading.__main__ import main
+from grading.collect import CollectError, collect_downloads, collect_exchange, notebook_for
+from grading.course import copy_course, single_thread_env
+
+ASSIGNMENT = "week2_numpy_basics"
+NOTEBOOK = "numpy_basics.ipynb"
+
+
+@pytest.fixture
+def course(tmp_path):
+    return copy_course(tmp_path / "course")
+
+
+@pytest.fixture
+def downloads(tmp_path):
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    return folder
+
+
+def notebook_bytes(marker):
+    """A small notebook whose bytes differ per ``marker`` (collection never looks inside)."""
+    notebook = {"cells": [], "metadata": {"marker": marker}, "nbformat": 4, "nbformat_minor": 5}
+    return (json.dumps(notebook, indent=1) + "\n").encode()
+
+
+def make_zip(path, members):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def submitted(course, student):
+    return course.submitted / student / ASSIGNMENT / NOTEBOOK
+
+
+def sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def reasons(result):
+    return {path.name if hasattr(path, "name") else path: reason for path, reason in result.problems}
+
+
+def test_good_ipynb_is_copied_byte_for_byte_and_the_download_is_untouched(course, downloads):
+    # Unusual bytes on purpose: CRLF, no trailing newline, non-ASCII; a re-serialisation would change them.
+    data = notebook_bytes("s1234567").replace(b"\n", b"\r\n").rstrip() + " é".encode()
+    download = downloads / "s1234567_week2_numpy_basics.ipynb"
+    download.write_bytes(data)
+    before = (sha(download), download.stat().st_mtime_ns)
+    result = collect_downloads(course, downloads, ASSIGNMENT)
+    assert result.problems == []
+    assert result.collected == [("s1234567", submitted(course, "s1234567"))]
+    assert sha(submitted(course, "s1234567")) == before[0] == hashlib.sha256(data).hexdigest()
+    assert (sha(download), download.stat().st_mtime_ns) == before
+
+
+def test_good_zip_takes_only_the_assignment_notebook(course, downloads):
+    make_zip(downloads / "jdoe_attempt_2024-11-01.zip", {
+        f"jdoe/{NOTEBOOK}": notebook_bytes("real"),
+        f"__MACOSX/jdoe/{NOTEBOOK}": b"resource fork",
+        f"jdoe/.ipynb_checkpoints/{NOTEBOOK}": notebook_bytes("checkpoint"),
+        "jdoe/scratch.ipynb": notebook_bytes("other"),
+        "jdoe/data.csv": b"1,2\n",
+    })
+    result = collect_downloads(course, downloads, ASSIGNMENT)
+    assert result.problems == []
+    assert result.collected == [("jdoe", submitted(course, "jdoe"))]
+    assert submitted(course, "jdoe").read_bytes() == notebook_bytes("real")
+    assert sorted(p.name for p in (course.submitted / "jdoe" / ASSIGNMENT).iterdir()) == [NOTEBOOK]
+
+
+def test_zip_slip_members_are_reported_and_never_written(course, downloads, tmp_path):
+    make_zip(downloads / "mallory_hw.zip", {
+        "../../evil.ipynb": b"x",
+        f"/abs/{NOTEBOOK}": b"x",
+        f"..\\{NOTEBOOK}": b"x",
+        f"C:/temp/{NOTEBOOK}": b"x",
+        NOTEBOOK: notebook_bytes("mallory"),
+    })
+    result = collect_downloads(course, downloads, ASSIGNMENT)
+    unsafe = [reason for path, reason in result.problems if path.name == "mallory_hw.zip"]
+    assert len(unsafe) == 4 and all("unsafe member" in r for r in unsafe)
+    assert any("../../evil.ipynb" in r for r in unsafe)
+    assert submitted(course, "mallory").read_bytes() == notebook_bytes("mallory")
+    assert not list(tmp_path.rglob("evil.ipynb"))
+    assert [p for p in tmp_path.rglob(NOTEBOOK) if "notebooks" not in p.parts] == [submitted(course, "mallory")]
+
+
+def test_bad_names_and_unexpected_files_are_reported(course, downloads):
+    for name in ("nounderscore.ipynb", "_s1_hw.ipynb", ".._escape.ipynb", "s2_notes.txt", "s3_hw"):
+        (downloads / name).write_bytes(b"{}")
+    (downloads / "s4_folder").mkdir()
+    result = collect_downloads(course, downloads, ASSIGNMENT)
+    found = reasons(result)
+    assert result.collected == [] and not course.submitted.exists()
+    assert set(found) == {"nounderscore.ipynb", "_s1_hw.ipynb", ".._escape.ipynb", "s2_notes.txt", "s3_hw", "s4_folder"}
+    assert "no student id" in found["nounderscore.ipynb"] and "no student id" in found["_s1_hw.ipynb"]
+    assert "not usable as a folder name" in found[".._escape.ipynb"]
+    assert "unexpected file type '.txt'" in found["s2_notes.txt"] and "'(none)'" in found["s3_hw"]
+    assert "is a folder" in found["s4_folder"]
+
+
+def test_unreadable_zip_is_reported(course, downloads):
+    (downloads / "s1_hw.zip").write_bytes(b"this is not a zip file")
+    good = make_zip(downloads / "s2_hw.zip", {NOTEBOOK: notebook_bytes("s2")})
+    (downloads / "s3_hw.zip").write_bytes(good.read_bytes()[:40])  # truncated download
+    make_zip(downloads / "s4_hw.zip", {"wrong_name.ipynb": notebook_bytes("s4")})
+    result = collect_downloads(course, downloads, ASSIGNMENT)
+    found = reasons(result)
+    assert "unreadable zip" in found["s1_hw.zip"] and "unreadable zip" in found["s3_hw.zip"]
+    assert "no notebook of the assignment" in found["s4_hw.zip"]
+    assert result.collected == [("s2", submitted(course, "s2"))]
+
+
+def test_two_files_of_one_student_are_a_conflict_and_neither_is_taken(course, downloads):
+    (downloads / "s1_first.ipynb").write_bytes(notebook_bytes("a"))
+    make_zip(downloads / "s1_second.zip", {NOTEBOOK: notebook_bytes("b")})
+    (downloads / "s2_hw.ipynb").write_bytes(notebook_bytes("s2"))
+    result = collect_downloads(course, downloads, ASSIGNMENT)
+    found = reasons(result)
+    assert "also has s1_second.zip" in found["s1_first.ipynb"] and "also has s1_first.ipynb" in found["s1_second.zip"]
+    assert not (course.submitted / "s1").exists()
+    assert result.collected == [("s2", submitted(course, "s2"))]
+
+
+def test_existing_different_submission_is_kept_unless_forced(course, downloads):
+    existing = submitted(course, "s1")
+    existing.parent.mkdir(parents=True)
+    existing.write_bytes(notebook_bytes("earlier"))
+    (downloads / "s1_hw.ipynb").write_bytes(notebook_bytes("later"))
+
+    result = collect_downloads(course, downloads, ASSIGNMENT)
+    assert result.collected == [] and "already exists with different content" in reasons(result)["s1_hw.ipynb"]
+    assert existing.read_bytes() == notebook_bytes("earlier")
+
+    forced = collect_downloads(course, downloads, ASSIGNMENT, force=True)
+    assert forced.problems == [] and forced.collected == [("s1", existing)]
+    assert existing.read_bytes() == notebook_bytes("later")
+
+    again = collect_downloads(course, downloads, ASSIGNMENT)
+    assert again.problems == [] and again.collected == [] and again.unchanged == [("s1", existing)]
+
+
+def test_custom_pattern_and_bad_arguments(course, downloads):
+    (downloads / "Week 2 - Smith, Jo (js42) - numpy.ipynb").write_bytes(notebook_bytes("js42"))
+    result = collect_downloads(course, downloads, ASSIGNMENT, pattern=r"\((?P<student>\w+)\)")
+    assert result.problems == [] and result.collected == [("js42", submitted(course, "js42"))]
+    with pytest.raises(CollectError, match="captures nothing"):
+        collect_downloads(course, downloads, ASSIGNMENT, pattern=r"^\w+_")
+    with pytest.raises(CollectError, match="not a valid regular expression"):
+        collect_downloads(course, downloads, ASSIGNMENT, pattern=r"^(\w+")
+    with pytest.raises(CollectError, match="unknown assignment"):
+        collect_downloads(course, downloads, "week9_nothing")
+
+
+def test_a_notebook_is_matched_by_name_when_the_assignment_has_several():
+    notebooks = ["part1.ipynb", "part1_extra.ipynb", "part2.ipynb"]
+    assert notebook_for("s1_part2.ipynb", notebooks) == ("part2.ipynb", "")
+    assert notebook_for("s1_hw_part1_extra.ipynb", notebooks) == ("part1_extra.ipynb", "")
+    assert notebook_for("s1_homework.ipynb", notebooks)[0] is None
+
+
+def test_cli_prints_a_line_per_file_and_fails_on_problems(course, downloads, capsys):
+    (downloads / "s1_hw.ipynb").write_bytes(notebook_bytes("s1"))
+    args = ["--course", str(course.root), "collect", "--downloads", str(downloads), "--assignment", ASSIGNMENT]
+    assert main(args) == 0
+    assert f"collected  s1               submitted/s1/{ASSIGNMENT}/{NOTEBOOK}" in capsys.readouterr().out
+    (downloads / "oops.pdf").write_bytes(b"%PDF")
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "unchanged  s1" in out and "PROBLEM" in out and "oops.pdf" in out
+    with pytest.raises(SystemExit):
+        main(["--course", str(course.root), "collect", "--downloads", str(downloads)])
+
+
+def test_missing_exchange_folder_is_a_problem(course, tmp_path):
+    result = collect_exchange(course, tmp_path / "nowhere", [ASSIGNMENT])
+    assert result.collected == [] and "no such exchange folder" in result.problems[0][1]
+    with pytest.raises(CollectError, match="unknown assignment"):
+        collect_exchange(course, tmp_path, ["week9_nothing"])
+
+
+def write_inbound(exchange, student, timestamp, data):
+    """A submission laid out exactly as nbgrader 0.9.6's ``ExchangeSubmit.copy_files`` leaves it."""
+    folder = exchange / "nn-from-scratch" / "inbound" / f"{student}+{ASSIGNMENT}+{timestamp}+AbCdEfGh-_12"
+    folder.mkdir()
+    (folder / NOTEBOOK).write_bytes(data)
+    (folder / "timestamp.txt").write_text(timestamp)
+    (folder / "submission_secret.txt").write_text("0" * 128)
+
+
+def test_exchange_round_trip(course, tmp_path):
+    """Two students submit with nbgrader itself, two entries are written by hand, then nbgrader collects.
+
+    The release is laid out by hand as ``nbgrader release_assignment`` does (outbound/ and inbound/)
+    with the source notebook: collection never reads cells, and each nbgrader start costs 3-4 s.
+    """
+    exchange = tmp_path / "exchange"
+    shutil.copytree(course.source / ASSIGNMENT, exchange / "nn-from-scratch" / "outbound" / ASSIGNMENT)
+    (exchange / "nn-from-scratch" / "inbound").mkdir()
+    shutil.copytree(course.source / ASSIGNMENT, course.release_dir / ASSIGNMENT)
+
+    submits, sent = [], {}
+    for student in ("alice", "bob"):
+        home = tmp_path / student
+        shutil.copytree(course.release_dir / ASSIGNMENT, home / ASSIGNMENT)
+        sent[student] = notebook_bytes(student)
+        (home / ASSIGNMENT / NOTEBOOK).write_bytes(sent[student])
+        command = [sys.executable, "-m", "nbgrader", "submit", ASSIGNMENT, "--course", "nn-from-scratch",
+                   "--student", student, f"--Exchange.root={exchange}", f"--Exchange.cache={tmp_path / 'cache'}"]
+        submits.append(subprocess.Popen(command, cwd=home, env=single_thread_env(),
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    for process in submits:
+        output = process.communicate()[0]
+        assert process.returncode == 0, output
+    write_inbound(exchange, "alice", "2000-01-01 00:00:00.000000 UTC", notebook_bytes("alice's stale attempt"))
+    write_inbound(exchange, "carol", "2099-01-01 00:00:00.000000 UTC", notebook_bytes("carol"))
+    sent["carol"] = notebook_bytes("carol")
+
+    first = collect_exchange(course, exchange, [ASSIGNMENT])
+    assert first.problems == [], first.lines()
+    assert sorted(first.collected) == [(s, course.submitted / s / ASSIGNMENT) for s in ("alice", "bob", "carol")]
+    for student, data in sent.items():
+        assert submitted(course, student).read_bytes() == data, f"{student} got the wrong submission"
+    assert (course.submitted / "alice" / ASSIGNMENT / "timestamp.txt").read_text() != "2000-01-01 00:00:00.000000 UTC"
+
+    second = collect_exchange(course, exchange, [ASSIGNMENT])
+    assert second.problems == [] and second.collected == []
+    assert sorted(student for student, _ in second.unchanged) == ["alice", "bob", "carol"]
