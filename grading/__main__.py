@@ -53,6 +53,9 @@ def main(argv=None):
         print(f"{len(result.collected)} collected, {len(result.unchanged)} unchanged, {len(result.problems)} problems")
         return 1 if result.problems else 0
     elif args.command == "autograde":
+        warning = sandbox.missing()
+        if warning:
+            print(f"WARNING: {warning}", file=sys.stderr)
         statuses = autograde.autograde(course, jobs=args.jobs)
         return report(statuses)
     elif args.command == "feedback":

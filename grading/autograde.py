@@ -19,6 +19,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from course_utils import records
 
 from . import sandbox
+from .progress import Progress
 from .verify import verify
 
 
@@ -102,11 +103,12 @@ def _gradebook_status(gradebook, student, assignment, withdrawn):
                   withdrawn=withdrawn)
 
 
-def _grade_group(course, assignment, group, arguments, runtime):
+def _grade_group(course, assignment, group, arguments, runtime, progress):
     """One ``nbgrader autograde`` over the students of ``group``; returns its log.
 
     ``runtime`` is a private folder for this process's sandbox, or ``None`` to grade unisolated.
     """
+    on_line, finish = progress.watcher()
     env = {records.ENV: "1"}
     if runtime is not None:
         sandbox_env, sandbox_arguments = sandbox.kernel_environment(course, runtime)
@@ -114,7 +116,8 @@ def _grade_group(course, assignment, group, arguments, runtime):
         arguments = [*arguments, *sandbox_arguments]
     others = [s for s in course.students() if s not in group]
     result = course.nbgrader("autograde", assignment, "--force", *arguments,
-                             f"--CourseDirectory.student_id_exclude={','.join(others)}", env=env)
+                             f"--CourseDirectory.student_id_exclude={','.join(others)}", env=env, on_line=on_line)
+    finish()
     return result.stdout + result.stderr
 
 
@@ -149,7 +152,9 @@ def autograde(course, assignments=None, students=None, jobs=1, isolate=None, tim
     with tempfile.TemporaryDirectory(prefix="grading-") as runtime:
         folders = [Path(runtime) / str(k) if isolate else None for k in range(len(work))]
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            logs = list(pool.map(lambda unit, folder: _grade_group(course, *unit, arguments, folder), work, folders))
+            progress = Progress(sum(len(group) for _, group in work))
+            logs = list(pool.map(lambda unit, folder: _grade_group(course, *unit, arguments, folder, progress),
+                                 work, folders))
     statuses = []
     with Gradebook(course.gradebook_url) as gradebook:
         for (assignment, group), log in zip(work, logs):

@@ -70,10 +70,21 @@ class Course:
             return []
         return sorted(p.name for p in self.submitted.iterdir() if p.is_dir())
 
-    def nbgrader(self, *args, env=None):
-        """Run one nbgrader command in the course root; returns the completed process (output captured)."""
+    def nbgrader(self, *args, env=None, on_line=None):
+        """Run one nbgrader command in the course root; returns the completed process (output captured).
+
+        ``on_line(line)`` is called for each line nbgrader prints (stderr merged into stdout).
+        """
         command = [sys.executable, "-m", "nbgrader", *args]
-        return subprocess.run(command, cwd=self.root, env=single_thread_env(env), capture_output=True, text=True)
+        if on_line is None:
+            return subprocess.run(command, cwd=self.root, env=single_thread_env(env), capture_output=True, text=True)
+        lines = []
+        with subprocess.Popen(command, cwd=self.root, env=single_thread_env(env), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) as process:
+            for line in process.stdout:
+                lines.append(line)
+                on_line(line)
+        return subprocess.CompletedProcess(command, process.returncode, "".join(lines), "")
 
 
 def copy_course(destination, source_root=REPO_ROOT):
