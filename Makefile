@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 JOBS ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help env lab test demo data references release autograde feedback grades clean-notebooks clean
+.PHONY: help env lab test demo data references release collect autograde feedback grades bench clean-notebooks clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 env: $(STAMP) ## create the virtual environment (.venv) with everything the course needs
 
 lab: $(STAMP) ## open the course in JupyterLab (with the nbgrader extensions)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP) ## run the whole test suite: package, notebooks, release, autograde round trip
 	$(PY) -m pytest -n 2 --dist loadgroup
@@ -39,6 +39,10 @@ references: $(STAMP) ## record the hidden tests' reference outputs from the solu
 release: $(STAMP) ## generate assignments into release/ and pack the student bundle into dist/ (ASSIGNMENTS="a b" for some)
 	$(PY) -m grading release $(ASSIGNMENTS)
 
+collect: $(STAMP) ## collect into submitted/: EXCHANGE=dir (nbgrader exchange) or DOWNLOADS=dir ASSIGNMENT=name [PATTERN=regex FORCE=1]
+	$(PY) -m grading collect $(if $(EXCHANGE),--exchange '$(EXCHANGE)') $(if $(DOWNLOADS),--downloads '$(DOWNLOADS)') \
+		$(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(PATTERN),--pattern '$(PATTERN)') $(if $(FORCE),--force)
+
 autograde: $(STAMP) ## autograde submitted/ (JOBS=N processes) and report; fails if any submission was ungradable
 	$(PY) -m grading autograde --jobs $(JOBS)
 
@@ -47,6 +51,9 @@ feedback: $(STAMP) ## feedback HTML for every autograded submission, into feedba
 
 grades: $(STAMP) ## export reports/grades.csv and reports/grades_by_exercise.csv
 	$(PY) -m grading grades
+
+bench: $(STAMP) ## report grading throughput: seconds per notebook and per student, serial and with JOBS=2, for 50 simulated students
+	$(PY) tools/bench.py --students 50 --jobs-list 1,2
 
 clean-notebooks: $(STAMP) ## strip outputs and execution counts from notebooks/
 	$(PY) tools/clean_notebooks.py notebooks

@@ -90,13 +90,6 @@ def plot_points(X, Y, *, ax=None, title=None):
     return ax
 
 
-def confusion_matrix(labels, predictions, num_classes):
-    """Counts ``C[i, j]`` of examples of true class ``i`` predicted as ``j``."""
-    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(matrix, (np.ravel(labels).astype(int), np.ravel(predictions).astype(int)), 1)
-    return matrix
-
-
 def plot_confusion_matrix(matrix, classes=None, *, ax=None, title="Confusion matrix"):
     """Heat map of a confusion matrix with the count written in each cell."""
     ax = _axes(ax, figsize=(5, 5))

@@ -38,8 +38,7 @@ def test_decision_boundary_calls_predict_with_column_points():
     assert seen["shape"] == (2, 400)
 
 
-def test_confusion_matrix_counts():
-    matrix = plotting.confusion_matrix(np.array([[0, 1, 1, 2]]), np.array([[0, 1, 2, 2]]), 3)
-    np.testing.assert_array_equal(matrix, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
+def test_plot_confusion_matrix_writes_every_count():
+    matrix = np.array([[1, 0, 0], [0, 1, 1], [0, 0, 1]])
     ax = plotting.plot_confusion_matrix(matrix, ["a", "b", "c"])
     assert len(ax.texts) == 9
