@@ -33,8 +33,8 @@ demo: $(STAMP) ## release, three demo submissions, autograde, feedback, grades; 
 data: $(STAMP) ## rebuild data/*.h5 and data/SHA256SUMS from scikit-learn's bundled sets and seeded formulas
 	$(PY) tools/build_data.py
 
-references: $(STAMP) ## record the hidden tests' reference outputs from the solution notebooks
-	$(PY) -m grading references
+references: $(STAMP) ## record the reference outputs from the solution notebooks (ASSIGNMENTS="a b" for some)
+	$(PY) -m grading references $(ASSIGNMENTS)
 
 release: $(STAMP) ## generate assignments into release/ and pack the student bundle into dist/ (ASSIGNMENTS="a b" for some)
 	$(PY) -m grading release $(ASSIGNMENTS)

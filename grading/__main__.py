@@ -27,7 +27,8 @@ def main(argv=None):
     grade_cmd.add_argument("--jobs", type=int, default=1, help="nbgrader processes at once (default 1)")
     commands.add_parser("feedback", help="feedback HTML for every autograded submission")
     commands.add_parser("grades", help="export reports/grades.csv and reports/grades_by_exercise.csv")
-    commands.add_parser("references", help="record the hidden tests' reference outputs from the solutions")
+    references_cmd = commands.add_parser("references", help="record the reference outputs from the solutions")
+    references_cmd.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
     run_demo = commands.add_parser("demo", help="release, three demo submissions, autograde, feedback, grades")
     run_demo.add_argument("--jobs", type=int, default=2, help="nbgrader processes at once (default 2)")
     run_demo.add_argument("--where", type=Path, default=REPO_ROOT / "build" / "demo", help="demo course directory")
@@ -68,7 +69,7 @@ def main(argv=None):
         for path in grades.export(course):
             print(f"wrote {path}")
     elif args.command == "references":
-        for path in record(course):
+        for path in record(course, args.assignments or None):
             print(f"recorded {path}")
     elif args.command == "demo":
         statuses, expected, table = demo.run(copy_course(args.where), jobs=args.jobs)

@@ -55,3 +55,16 @@ def hidden_lines(notebook):
         for region in HIDDEN_REGION.findall(source_text(cell)):
             lines.update(line.strip() for line in region.splitlines() if len(line.strip()) >= 20)
     return lines
+
+
+def solution_namespace(*paths):
+    """Names defined by running, outside Jupyter, the first notebook's first code cell (its imports)
+    and then every exercise cell's solution of each notebook in ``paths``, in order."""
+    namespace = {}
+    notebooks = [load(path) for path in paths]
+    setup = next(source_text(c) for c in notebooks[0]["cells"] if c["cell_type"] == "code")
+    exec(compile(setup, f"{paths[0]}[setup]", "exec"), namespace)
+    for path, notebook in zip(paths, notebooks):
+        for grade_id, source in solution_cells(notebook).items():
+            exec(compile(strip_markers(source), f"{path}[{grade_id}]", "exec"), namespace)
+    return namespace

@@ -38,11 +38,11 @@ def store_cell_records(path, notebook_name, found):
                 cell[str(k)].attrs.update({"label": label, "rtol": rtol, "atol": atol})
 
 
-def record(course):
-    """Delete and re-record ``references/<assignment>.h5`` for every assignment; returns the paths."""
+def record(course, assignments=None):
+    """Delete and re-record ``references/<assignment>.h5`` for each assignment (default: all); returns the paths."""
     env = {MODE_VARIABLE: "record", DIR_VARIABLE: str(reference_dir()), records.ENV: "1"}
     paths = []
-    for assignment in course.assignments():
+    for assignment in assignments or course.assignments():
         path = reference_dir() / f"{assignment}.h5"
         path.unlink(missing_ok=True)
         for name in course.notebooks(assignment):

@@ -1,22 +1,36 @@
-"""Print the README's syllabus table from the notebooks themselves (tests/test_readme.py compares)."""
+"""Print the README's syllabus table from the notebooks themselves (tests/test_readme.py compares).
+
+Notebooks are ordered by the title in their first cell, ``# Week N (k/n): ...`` or ``# Week N: ...``.
+"""
 import json
 import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TITLE = re.compile(r"^# Week (?P<week>\d+)(?: \((?P<part>\d+)/\d+\))?: (?P<title>.+)$", re.M)
+
+
+def notebooks():
+    """``(week, part, title, path, notebook)`` for every source notebook, in course order."""
+    found = []
+    for path in (ROOT / "notebooks").glob("*/*.ipynb"):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        heading = TITLE.search("".join(notebook["cells"][0]["source"]))
+        if heading is None:
+            raise ValueError(f"{path}: the first cell must start with '# Week N: title' or '# Week N (k/n): title'")
+        found.append((int(heading["week"]), int(heading["part"] or 1), heading["title"], path, notebook))
+    return sorted(found, key=lambda item: item[:2])
 
 
 def rows():
-    for path in sorted((ROOT / "notebooks").glob("*/*.ipynb")):
-        notebook = json.loads(path.read_text(encoding="utf-8"))
+    for week, _, title, path, notebook in notebooks():
         meta = [c.get("metadata", {}).get("nbgrader", {}) for c in notebook["cells"]]
-        exercises = [m["grade_id"] for m in meta if m.get("solution")]
+        exercises = ", ".join(f"`{m['grade_id']}`" for m in meta if m.get("solution"))
         points = sum(float(m.get("points", 0)) for m in meta if m.get("grade") and not m.get("solution"))
-        week = re.match(r"week(\d+)", path.parent.name).group(1)
-        names = ", ".join(f"`{e}`" for e in exercises)
-        yield f"| {week} | `{path.parent.name}/{path.name}` | {names} | {points:g} |"
+        title = title[0].upper() + title[1:]
+        yield f"| {week} | {title} (`{path.parent.name}`) | {exercises} | {points:g} |"
 
 
 if __name__ == "__main__":
-    print("| week | notebook | graded exercises | points |\n|---|---|---|---|")
+    print("| week | notebook (assignment) | graded exercises | points |\n|---|---|---|---|")
     print("\n".join(rows()))
