@@ -4,10 +4,10 @@ nbgrader's ``ClearHiddenTests`` (enabled in nbgrader_config.py) removes the hidd
 :class:`HideTracebacks` also trims the traceback of a failing test cell to its final message, which
 otherwise quotes the hidden line that failed.
 """
-from nbconvert.preprocessors import Preprocessor
+from nbgrader.preprocessors.base import NbGraderPreprocessor
 
 
-class HideTracebacks(Preprocessor):
+class HideTracebacks(NbGraderPreprocessor):
     """In graded test cells, replace error tracebacks by ``ExceptionName: message``."""
 
     def preprocess_cell(self, cell, resources, index):

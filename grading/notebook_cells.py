@@ -39,13 +39,22 @@ def strip_markers(source):
     return SOLUTION_REGION.sub(lambda m: m.group(1), source)
 
 
+def _long_lines(text):
+    return {line.strip() for line in text.splitlines() if len(line.strip()) >= 20}
+
+
 def solution_lines(notebook):
-    """Non-trivial lines inside the solution regions (used to prove a release does not leak them)."""
-    lines = set()
-    for source in solution_cells(notebook).values():
-        for region in SOLUTION_REGION.findall(source):
-            lines.update(line.strip() for line in region.splitlines() if len(line.strip()) >= 20)
-    return lines
+    """Non-trivial lines found only inside the solution regions (used to prove a release does not
+    leak them).  A line the notebook also shows elsewhere, e.g. a call the instructions prescribe,
+    is not a secret."""
+    lines, shown = set(), []
+    for cell in notebook["cells"]:
+        text = source_text(cell)
+        for region in SOLUTION_REGION.findall(text):
+            lines |= _long_lines(region)
+        shown.append(HIDDEN_REGION.sub("", SOLUTION_REGION.sub("", text)))
+    shown = "\n".join(shown)
+    return {line for line in lines if line not in shown}
 
 
 def hidden_lines(notebook):
@@ -53,7 +62,7 @@ def hidden_lines(notebook):
     lines = set()
     for cell in notebook["cells"]:
         for region in HIDDEN_REGION.findall(source_text(cell)):
-            lines.update(line.strip() for line in region.splitlines() if len(line.strip()) >= 20)
+            lines |= _long_lines(region)
     return lines
 
 

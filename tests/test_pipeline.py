@@ -11,21 +11,21 @@ import pytest
 
 from grading import demo, release
 from grading.course import REPO_ROOT, copy_course
-from grading.notebook_cells import hidden_lines, load, solution_lines
+from grading.notebook_cells import hidden_lines, load, nbgrader_meta, solution_lines
 
 pytestmark = pytest.mark.xdist_group("pipeline")
 FORBIDDEN = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS")
 
 
 def add_broken_submissions(course):
-    """dave's notebook is not JSON; erin's kernel dies (os._exit) in the first assignment."""
+    """dave's notebook is not JSON; erin's kernel dies (os._exit in her first exercise cell)."""
     assignment = course.assignments()[0]
     name = course.notebooks(assignment)[0]
     (course.submitted / "dave" / assignment).mkdir(parents=True)
     (course.submitted / "dave" / assignment / name).write_text('{"cells": [', encoding="utf-8")
     notebook = load(course.release_dir / assignment / name)
-    first_code = next(c for c in notebook["cells"] if c["cell_type"] == "code")
-    first_code["source"] = "import os\nos._exit(1)\n"
+    first_exercise = next(c for c in notebook["cells"] if nbgrader_meta(c).get("solution"))
+    first_exercise["source"] = "import os\nos._exit(1)\n"
     (course.submitted / "erin" / assignment).mkdir(parents=True)
     (course.submitted / "erin" / assignment / name).write_text(json.dumps(notebook), encoding="utf-8")
 
