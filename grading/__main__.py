@@ -3,7 +3,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import autograde, collect, demo, feedback, grades, release
+from . import autograde, collect, demo, feedback, grades, release, sandbox
 from .course import REPO_ROOT, Course, copy_course
 from .references import record
 

@@ -43,10 +43,19 @@ class Status:
         return text
 
 
-def preflight(path):
-    """Reason why the notebook file at ``path`` cannot be graded, or ``""`` when it looks fine."""
+def preflight(path, source=None):
+    """Reason why the notebook file at ``path`` cannot be graded, or ``""`` when it looks fine.
+
+    With ``source`` (the instructor's notebook it answers), the nbgrader cells are compared too:
+    nbgrader 0.9.6 silently grades nothing when the cell metadata is gone, crashes on cells it does
+    not know, that appear twice or whose role changed, and does not put back a locked code cell (all
+    tests after a missing imports cell would fail with NameErrors) or a test cell whose preceding
+    cell is missing as well (a notebook of an older release).
+    """
     if not path.is_file():
-        return f"notebook {path.name} is missing from the submission"
+        others = sorted(p.name for p in path.parent.glob("*.ipynb")) if path.parent.is_dir() else []
+        instead = f" (the submission has {', '.join(others)} instead: rename it?)" if others else ""
+        return f"notebook {path.name} is missing from the submission{instead}"
     raw = path.read_bytes()
     if not raw.strip():
         return f"{path.name} is empty"
@@ -62,32 +71,70 @@ def preflight(path):
         nbformat.validate(notebook)
     except nbformat.ValidationError as exc:
         return f"{path.name} does not follow the notebook format ({exc.message[:120]})"
+    if source is None:
+        return ""
+    roles = {}  # grade_id -> (cell type, graded test?, answer?), in the source's order
+    for cell in nbformat.read(source, as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade_id"):
+            roles[meta["grade_id"]] = (cell.cell_type, bool(meta.get("grade")), bool(meta.get("solution")))
+    metas = [cell.metadata["nbgrader"] for cell in notebook.cells if "nbgrader" in cell.metadata]
+    metas = [meta if isinstance(meta, dict) else {} for meta in metas]
+    found = [meta.get("grade_id") if isinstance(meta.get("grade_id"), str) else None for meta in metas]
+    if not set(found) & set(roles):
+        return (f"{path.name} has none of the assignment's nbgrader cells: its cell metadata was removed (saved by "
+                "another editor, or the cells copied into a new notebook?), so nbgrader would grade nothing")
+    unknown = sorted({g or "(no id)" for g in found if g not in roles})
+    if unknown:
+        return f"{path.name} has nbgrader cells that are not in the assignment: {unknown} (copied from elsewhere?)"
+    twice = sorted({g for g in found if found.count(g) > 1})
+    if twice:
+        return f"{path.name} has these nbgrader cells more than once: {twice} (copied cells?): keep one of each"
+    changed = sorted(g for g, meta in zip(found, metas)
+                     if (bool(meta.get("grade")), bool(meta.get("solution"))) != roles[g][1:])
+    if changed:
+        return f"the nbgrader role (graded test or answer) of these cells of {path.name} was changed: {changed}"
+    order = list(roles)
+    missing = [g for g in order if g not in found]
+    lost = [g for k, g in enumerate(order) if g in missing and (
+        roles[g] == ("code", False, False)  # a locked code cell (imports): never put back
+        or (roles[g][1:] == (True, False) and k > 0 and order[k - 1] in missing))]  # a test cell after a missing cell
+    if lost:
+        return (f"{path.name} lacks cells of the assignment that nbgrader cannot put back: {lost} (all missing: "
+                f"{missing}; deleted, or a notebook of an older release?)")
     return ""
 
 
 _ERROR_START = re.compile(r"There was an error processing assignment: .*/submitted/(?P<student>[^/]+)/(?P<assignment>[^/\s]+)")
-_EXCEPTION_LINE = re.compile(r"^\s*(?:[\w.]+(?:Error|Exception|Exit|Interrupt)|[\w.]*DeadKernelError|[\w.]*CellTimeoutError)\b.*")
+_EXCEPTION_LINE = re.compile(r"^\s*(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::\s.*)?$")  # "nbclient.exceptions.DeadKernelError: .."
 _LOG_ERROR = re.compile(r"\[AutogradeApp \| ERROR\] (?!There was an error|Traceback|Please see)(?P<message>.+)")
+_EXPLAINED = {"CellTimeoutError": "a cell ran past the time limit and its kernel did not answer the interrupt"}
 
 
 def nbgrader_reasons(log):
-    """``{student: reason}`` from nbgrader's autograde log, for the submissions it failed on."""
-    reasons, recent, student, exception = {}, "", None, ""
+    """``{student: reason}`` from nbgrader's autograde log, for the submissions it failed on.
+
+    A reason is the errors nbgrader logged while converting that submission, then the last line of
+    its traceback (the exception), preceded by a plain explanation for the cryptic ones.
+    """
+    reasons, recent, student, exception = {}, [], None, ""
     for line in log.splitlines() + ["[AutogradeApp | INFO] end"]:
         start = _ERROR_START.search(line)
         if start:
             student, exception = start.group("student"), ""
             continue
         if student and line.startswith("[") and "Traceback" not in line:
-            reasons[student] = "; ".join(part for part in (recent, exception.strip()) if part) or "nbgrader failed"
+            parts = [text for name, text in _EXPLAINED.items() if name in exception]
+            parts += [" ".join(recent), exception.strip()]
+            reasons[student] = "; ".join(part for part in parts if part) or "nbgrader failed"
             student = None
         elif student and _EXCEPTION_LINE.match(line):
             exception = line
         message = _LOG_ERROR.search(line)
         if message:
-            recent = message.group("message").strip()
-        elif "Converting notebook" in line and "/submitted/" in line:
-            recent = ""
+            recent.append(message.group("message").strip())
+        elif "Creating/updating student" in line or ("Converting notebook" in line and "/submitted/" in line):
+            recent = []
     return reasons
 
 
@@ -140,7 +187,8 @@ def autograde(course, assignments=None, students=None, jobs=1, isolate=None, tim
     for assignment in assignments or course.assignments():
         submitters = [s for s in (students or course.students()) if (course.submitted / s / assignment).is_dir()]
         for student in submitters:
-            found = [preflight(course.submitted / student / assignment / nb) for nb in course.notebooks(assignment)]
+            found = [preflight(course.submitted / student / assignment / nb, course.source / assignment / nb)
+                     for nb in course.notebooks(assignment)]
             problems[(student, assignment)] = "; ".join(p for p in found if p)
         groups = [submitters[k::jobs] for k in range(jobs)]
         work += [(assignment, group) for group in groups if group]

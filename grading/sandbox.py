@@ -65,6 +65,8 @@ def kernel_environment(course, runtime_dir):
         "argv": [sys.executable, "-m", "grading.sandbox", "{connection_file}"],
         "display_name": "Python 3 (sandboxed grading)",
         "language": "python",
+        # A SIGINT to the process group would kill bwrap itself; ask the kernel to interrupt instead.
+        "interrupt_mode": "message",
     }))
     sockets = runtime_dir / "sockets"
     sockets.mkdir(exist_ok=True)

@@ -1,0 +1,183 @@
+"""Every bad submission of tests/bad_submissions.py, graded in one batch, gets exactly its expected outcome.
+
+One module fixture releases week2_numpy_basics in a temporary course, submits every fixture as its
+own student, autogrades them all at once (2 jobs, a 10 s cell timeout), then regrades a few.  The
+cheats that only the sandbox stops are submitted only when ``grading.sandbox`` is available: they
+really try to read the solutions and write the gradebook, other submissions and the data files.
+"""
+import hashlib
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import bad_submissions as bs
+from course_utils.paths import DATA_DIR
+from course_utils.references import reference_path
+from grading import autograde, release, sandbox
+from grading.course import REPO_ROOT, copy_course
+from grading.notebook_cells import load, nbgrader_meta
+
+pytestmark = pytest.mark.xdist_group("bad_submissions")
+
+TIMEOUT = 10  # seconds per cell: the endless loop and the sleep rely on it
+SANDBOX = sandbox.available()
+NO_SANDBOX = "grading.sandbox (bubblewrap) is not available: this cheat is only stopped by the sandbox, so it is " \
+             "neither submitted nor graded here"
+REGRADED = ["honest", "untouched", "test_deleted", "custom_exc", "records_off", "kernel_killed", "invalid_json",
+            "write_gradebook"]
+
+
+def _catalogue():
+    """The fixtures' descriptions, for parametrizing (no release needed; the module fixture builds them)."""
+    return bs.fixtures(None, load(REPO_ROOT / "notebooks" / bs.ASSIGNMENT / bs.NOTEBOOK))
+
+
+def digests(folder):
+    return {p.relative_to(folder): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+
+
+def protected_files():
+    """Real files of the repository a sandboxed cheat must not change: ``{path: (sha256, mtime_ns)}``."""
+    paths = sorted(Path(DATA_DIR).glob("*.h5")) + [reference_path(bs.ASSIGNMENT)]
+    return {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in paths}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    if not reference_path(bs.ASSIGNMENT).is_file():
+        pytest.fail(f"{reference_path(bs.ASSIGNMENT)} is missing: run `make references`")
+    course = copy_course(tmp_path_factory.mktemp("bad") / "course")
+    release.generate(course, [bs.ASSIGNMENT])
+    catalogue = bs.fixtures(load(course.release_dir / bs.ASSIGNMENT / bs.NOTEBOOK),
+                            load(course.source / bs.ASSIGNMENT / bs.NOTEBOOK))
+    students = bs.write(course.submitted, catalogue, with_sandbox_cheats=SANDBOX)
+    before, protected = digests(course.submitted), protected_files()
+    statuses = autograde.autograde(course, assignments=[bs.ASSIGNMENT], jobs=2, timeout=TIMEOUT, isolate=SANDBOX)
+    again = [s for s in REGRADED if s in students]
+    regraded = autograde.autograde(course, assignments=[bs.ASSIGNMENT], students=again, jobs=2, timeout=TIMEOUT,
+                                   isolate=SANDBOX)
+    yield {"course": course, "students": students,
+           "status": {s.student: s for s in statuses}, "regraded": {s.student: s for s in regraded},
+           "before": before, "after": digests(course.submitted), "protected": (protected, protected_files())}
+    for fixture in catalogue:  # a marker left in the repository by a broken sandbox must not stay there
+        for path in bs.marker_paths(course.root, fixture.student):
+            if not path.is_relative_to(course.root):
+                path.unlink(missing_ok=True)
+
+
+def test_the_catalogue_covers_what_it_must():
+    catalogue = _catalogue()
+    assert len(catalogue) >= 25
+    students = [f.student for f in catalogue]
+    assert len(set(students)) == len(students) and all(re.fullmatch(r"[a-z0-9_]+", s) for s in students)
+    assert {f.kind for f in catalogue} == {"structure", "code", "cheat"}
+    for f in catalogue:
+        assert (f.score is None) != (f.reason is None), f.student
+        if f.kind == "cheat":
+            assert f.honest is not None, f"{f.student}: a cheat must say what its honest code earns"
+            assert f.score is None or f.score <= f.honest, f"{f.student}: a cheat may never score above its honest code"
+    assert sum(f.sandbox for f in catalogue) >= 5
+
+
+@pytest.mark.parametrize("fixture", _catalogue(), ids=lambda f: f.student)
+def test_outcome(graded, fixture):
+    if fixture.sandbox and not SANDBOX:
+        pytest.skip(NO_SANDBOX)
+    status = graded["status"][fixture.student]
+    if fixture.reason is not None:
+        assert not status.graded, f"{fixture.student} should be UNGRADABLE ({fixture.reason}) but scored {status.score}"
+        assert fixture.reason in status.reason, f"{fixture.student}: reason {status.reason!r}"
+        return
+    assert status.graded, f"{fixture.student} should score {fixture.score} but is UNGRADABLE: {status.reason}"
+    assert status.score == fixture.score, f"{fixture.student}: {status.line()}"
+    assert status.max_score == 10
+    if fixture.kind == "cheat":
+        assert status.score <= fixture.honest
+    withdrawn = sorted(grade_id for grade_id, _ in status.withdrawn)
+    if fixture.kind != "cheat":
+        assert withdrawn == [], f"honest code lost points in verification: {status.withdrawn}"
+    elif fixture.withdrawn is not None:
+        assert withdrawn == sorted(fixture.withdrawn), status.withdrawn
+
+
+def test_submitted_files_are_byte_identical_after_grading(graded):
+    assert graded["before"] and graded["after"] == graded["before"]
+
+
+def test_regrading_gives_identical_outcomes(graded):
+    assert graded["regraded"], "nothing was regraded"
+    for student, again in graded["regraded"].items():
+        first = graded["status"][student]
+        assert (again.graded, again.score, again.reason) == (first.graded, first.score, first.reason), student
+
+
+def test_gradebook_has_one_submission_per_student_and_no_tampering(graded):
+    course = graded["course"]
+    connection = sqlite3.connect(course.root / "gradebook.db")
+    rows = dict(connection.execute("SELECT student_id, COUNT(*) FROM submitted_assignment GROUP BY student_id"))
+    assert set(rows) <= set(graded["students"]) and set(rows.values()) == {1}
+    assert set(rows) >= {s for s in graded["students"] if graded["status"][s].graded}
+    assert not [s for s in graded["students"] if s not in rows and graded["status"][s].graded]
+    assert connection.execute("SELECT COUNT(*) FROM grade WHERE manual_score IS NOT NULL "
+                              "OR (extra_credit IS NOT NULL AND extra_credit != 0)").fetchone() == (0,)
+    tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    assert not [t for t in tables if t.startswith(bs.MARKER)]
+
+
+LOG = """\
+[AutogradeApp | INFO] Creating/updating student with ID 'slow': {}
+[AutogradeApp | INFO] Converting notebook /c/submitted/slow/week2_numpy_basics/numpy_basics.ipynb
+[AutogradeApp | ERROR] Timeout waiting for execute reply (10s).
+[AutogradeApp | ERROR] Interrupting kernel
+[AutogradeApp | ERROR] There was an error processing assignment: /c/submitted/slow/week2_numpy_basics
+[AutogradeApp | ERROR] Traceback (most recent call last):
+      File "client.py", line 791, in _async_poll_for_reply
+        raise CellTimeoutError.error_from_timeout_and_cell(
+    nbclient.exceptions.CellTimeoutError: A cell timed out while it was being executed, after 4 seconds.
+    The message was: Timeout waiting for IOPub output.
+
+[AutogradeApp | WARNING] Removing failed assignment: /c/autograded/slow/week2_numpy_basics
+[AutogradeApp | INFO] Creating/updating student with ID 'graded': {}
+[AutogradeApp | INFO] Converting notebook /c/submitted/graded/week2_numpy_basics/numpy_basics.ipynb
+[AutogradeApp | INFO] Creating/updating student with ID 'odd': {}
+[AutogradeApp | ERROR] There was an error processing assignment: /c/submitted/odd/week2_numpy_basics
+[AutogradeApp | ERROR] Traceback (most recent call last):
+      File "api.py", line 1106, in find_graded_cell
+        raise MissingEntry("No such grade cell: {}/{}/{}".format(assignment, notebook, name))
+    nbgrader.api.MissingEntry: No such grade cell: week2_numpy_basics/numpy_basics/sigmoid
+
+[AutogradeApp | ERROR] There was an error processing assignment 'week2_numpy_basics' for student 'odd'
+"""
+
+
+def test_nbgrader_reasons_name_the_exception_and_only_this_submission_s_errors():
+    reasons = autograde.nbgrader_reasons(LOG)
+    assert set(reasons) == {"slow", "odd"}
+    assert reasons["slow"].startswith("a cell ran past the time limit")
+    assert "Timeout waiting for execute reply (10s). Interrupting kernel" in reasons["slow"]
+    assert reasons["odd"] == "nbgrader.api.MissingEntry: No such grade cell: week2_numpy_basics/numpy_basics/sigmoid"
+
+
+def cheat_output(course, student):
+    """What the planted code printed (it runs in the sigmoid cell of the autograded notebook)."""
+    notebook = load(course.autograded / student / bs.ASSIGNMENT / bs.NOTEBOOK)
+    cell = next(c for c in notebook["cells"] if nbgrader_meta(c).get("grade_id") == "sigmoid")
+    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+
+
+@pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
+@pytest.mark.parametrize("student", [f.student for f in _catalogue() if f.sandbox and f.kind == "cheat"])
+def test_sandboxed_cheat_left_no_trace(graded, student):
+    """What the sandbox hides could not be read; markers, the victim's notebook, data and references are untouched."""
+    course = graded["course"]
+    read = [line for line in cheat_output(course, student).splitlines() if line.startswith("read ")]
+    assert not read, f"{student} could read: {read}"
+    for path in bs.marker_paths(course.root, student):
+        assert not path.exists(), f"{student} left {path}"
+    victim = Path(bs.VICTIM) / bs.ASSIGNMENT / bs.NOTEBOOK
+    assert graded["after"][victim] == graded["before"][victim]
+    before, after = graded["protected"]
+    assert after == before, f"changed: {[str(p) for p in before if before[p] != after.get(p)]}"
