@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 env: $(STAMP) ## create the virtual environment (.venv) with everything the course needs
 
 lab: $(STAMP) ## open the course in JupyterLab (with the nbgrader extensions)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP) ## run the whole test suite: package, notebooks, release, autograde round trip
 	$(PY) -m pytest -n 2 --dist loadgroup

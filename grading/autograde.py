@@ -10,8 +10,8 @@ import json
 import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry

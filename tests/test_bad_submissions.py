@@ -1,7 +1,8 @@
 """Every bad submission of tests/bad_submissions.py, graded in one batch, gets exactly its expected outcome.
 
 One module fixture releases week2_numpy_basics in a temporary course, submits every fixture as its
-own student, autogrades them all at once (2 jobs, a 10 s cell timeout), then regrades a few.  The
+own student, autogrades them all at once (2 jobs, a 10 s cell timeout), then regrades a few serially
+(1 job), which must give the same outcomes: grading is repeatable and JOBS does not change it.  The
 cheats that only the sandbox stops are submitted only when ``grading.sandbox`` is available: they
 really try to read the solutions and write the gradebook, other submissions and the data files.
 """
@@ -57,7 +58,7 @@ def graded(tmp_path_factory):
     before, protected = digests(course.submitted), protected_files()
     statuses = autograde.autograde(course, assignments=[bs.ASSIGNMENT], jobs=2, timeout=TIMEOUT, isolate=SANDBOX)
     again = [s for s in REGRADED if s in students]
-    regraded = autograde.autograde(course, assignments=[bs.ASSIGNMENT], students=again, jobs=2, timeout=TIMEOUT,
+    regraded = autograde.autograde(course, assignments=[bs.ASSIGNMENT], students=again, jobs=1, timeout=TIMEOUT,
                                    isolate=SANDBOX)
     yield {"course": course, "students": students,
            "status": {s.student: s for s in statuses}, "regraded": {s.student: s for s in regraded},
@@ -107,7 +108,7 @@ def test_submitted_files_are_byte_identical_after_grading(graded):
     assert graded["before"] and graded["after"] == graded["before"]
 
 
-def test_regrading_gives_identical_outcomes(graded):
+def test_regrading_serially_gives_identical_outcomes(graded):
     assert graded["regraded"], "nothing was regraded"
     for student, again in graded["regraded"].items():
         first = graded["status"][student]

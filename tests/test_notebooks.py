@@ -1,4 +1,5 @@
 """Every source notebook is well formed, committed clean, and runs top to bottom with its tests passing."""
+import ast
 import json
 from pathlib import Path
 
@@ -31,6 +32,8 @@ def test_structure(path):
         meta = nbgrader_meta(cell)
         if meta.get("grade") and not meta.get("solution"):
             assert meta.get("locked"), f"test cell {meta['grade_id']} must be locked"
+            asserts = [node for node in ast.walk(ast.parse(source_text(cell))) if isinstance(node, ast.Assert)]
+            assert not asserts, f"test cell {meta['grade_id']} uses a bare assert: check with course_utils.checks"
     first_code = next(source_text(c) for c in cells if c["cell_type"] == "code")
     assert f'ASSIGNMENT = "{path.parent.name}"' in first_code
 
