@@ -251,13 +251,6 @@ def check_shapes(values, shapes, *, name="result", case=""):
     print(f"OK {_label(name, case)}: shapes")
 
 
-def check_close(got, expected, *, name="value", case="", rtol=1e-6, atol=1e-8):
-    """Assert a scalar or array is close to ``expected`` (a shortcut for numbers the notebook prints)."""
-    if _kind(expected) == "float" and _kind(got) in ("int", "float"):
-        got = float(got)
-    check_value(got, expected, name=name, case=case, rtol=rtol, atol=atol)
-
-
 def check_true(condition, message, *, name="check"):
     """Assert a property that has no single expected value (e.g. 'rows of W1 differ')."""
     records.emit(name, bool(condition))
