@@ -279,22 +279,31 @@ course_utils.records.emit = lambda *a, **k: None
 course_utils.checks.call_checked = course_utils.references.call_checked = lambda func, *a, **k: None
 '''
 
-STEAL_SOLUTIONS = COURSE_ROOT_CODE + '''
-# Read the instructor's solutions (source notebooks, the gradebook's copy of the source cells),
-# then define them again after every cell so that the student's own stubs do not win.
+SOLUTION_THIEF = COURSE_ROOT_CODE + '''
+# Helpers of the two cheats below: collect solution cells from notebooks on disk, then define them
+# again after every cell so that the student's own stubs do not win.
 import json, sqlite3
 _stolen = {}
-for _path in [_course / "notebooks" / "week2_numpy_basics" / "numpy_basics.ipynb",
-              _course / "source" / "week2_numpy_basics" / "numpy_basics.ipynb",
-              pathlib.Path("REPO/notebooks/week2_numpy_basics/numpy_basics.ipynb")]:
-    try:
-        for _cell in json.loads(_path.read_text())["cells"]:
-            _meta = _cell.get("metadata", {}).get("nbgrader", {})
-            if _meta.get("solution"):
-                _stolen[_meta["grade_id"]] = "".join(_cell["source"])
-        print("read", _path)
-    except Exception as _error:
-        print("cannot read", _path, type(_error).__name__)
+def _take_solutions(paths):
+    for _path in paths:
+        try:
+            for _cell in json.loads(_path.read_text())["cells"]:
+                _meta = _cell.get("metadata", {}).get("nbgrader", {})
+                if _meta.get("solution"):
+                    _stolen[_meta["grade_id"]] = "".join(_cell["source"])
+            print("read", _path)
+        except Exception as _error:
+            print("cannot read", _path, type(_error).__name__)
+def _redefine(*args):
+    for _source in _stolen.values():
+        exec(_source, get_ipython().user_ns)
+'''
+
+STEAL_SOLUTIONS = SOLUTION_THIEF + '''
+# Read the instructor's solutions (source notebooks, the gradebook's copy of the source cells).
+_take_solutions([_course / "notebooks" / "week2_numpy_basics" / "numpy_basics.ipynb",
+                 _course / "source" / "week2_numpy_basics" / "numpy_basics.ipynb",
+                 pathlib.Path("REPO/notebooks/week2_numpy_basics/numpy_basics.ipynb")])
 for _db in [_course / "gradebook.db", pathlib.Path("REPO/gradebook.db")]:
     try:
         _connection = sqlite3.connect(f"file:{_db}?mode=ro", uri=True)
@@ -304,31 +313,16 @@ for _db in [_course / "gradebook.db", pathlib.Path("REPO/gradebook.db")]:
         print("read", _db)
     except Exception as _error:
         print("cannot read", _db, type(_error).__name__)
-def _redefine(*args):
-    for _source in _stolen.values():
-        exec(_source, get_ipython().user_ns)
 get_ipython().events.register("post_run_cell", _redefine)
 _redefine()
 '''
 
-COPY_OTHER = COURSE_ROOT_CODE + '''
+COPY_OTHER = SOLUTION_THIEF + '''
 # Copy the solved functions of another student (their submission, or their autograded notebook).
-import json
-_copied = {}
-for _path in [_course / "submitted" / "VICTIM" / "week2_numpy_basics" / "numpy_basics.ipynb",
-              _course / "autograded" / "VICTIM" / "week2_numpy_basics" / "numpy_basics.ipynb"]:
-    try:
-        for _cell in json.loads(_path.read_text())["cells"]:
-            _meta = _cell.get("metadata", {}).get("nbgrader", {})
-            if _meta.get("solution"):
-                _copied[_meta["grade_id"]] = "".join(_cell["source"])
-        print("read", _path)
-    except Exception as _error:
-        print("cannot read", _path, type(_error).__name__)
-def _redefine(*args):
-    for _source in _copied.values():
-        exec(_source, get_ipython().user_ns)
+_take_solutions([_course / "submitted" / "VICTIM" / "week2_numpy_basics" / "numpy_basics.ipynb",
+                 _course / "autograded" / "VICTIM" / "week2_numpy_basics" / "numpy_basics.ipynb"])
 get_ipython().events.register("post_run_cell", _redefine)
+_redefine()
 '''
 
 READ_REFERENCES = COURSE_ROOT_CODE + '''
