@@ -13,8 +13,30 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # A deleted or retyped test cell is put back from the source at autograde instead of being skipped.
 c.OverwriteCells.add_missing_cells = True
+
+# --- Grading settings (apply to `make autograde`, `nbgrader autograde` and Formgrader alike) ---
+# Seconds each cell may run; after that nbgrader interrupts the kernel and goes on with the next cell.
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
+
+# One verdict per test cell, decided inside nbgrader: right after execution, VerifyChecks compares
+# each test cell's check records with the solution's (references/<assignment>/<notebook>.json) and
+# turns a mismatch into an error output in that cell, which nbgrader then scores (0 points), stores
+# and renders. The other entries are nbgrader 0.9.6's defaults, in their order.
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "grading.verification.VerifyChecks",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# What the reason for a failing hidden case reveals: "kind" (the exercise, the case label, the kind of
+# problem, how many values are off and the largest difference, and the usual mistake it looks like;
+# never an expected value) or "values" (also the returned and expected value where they differ most).
+c.VerifyChecks.reveal = "kind"
 
 # Feedback shows what the student wrote and the visible tests, never the hidden tests' source.
 c.GenerateFeedback.preprocessors = [

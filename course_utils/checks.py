@@ -2,18 +2,39 @@
 
 A check takes the student's function (or value) and what was expected, and either prints one
 short line or raises :class:`CheckFailure` naming the function, the test case and the first
-problem found, looked for in this order: type, shape, dtype, NaN/inf, values.
+problem found, looked for in this order: type, shape, dtype, NaN/inf, values.  When the
+difference is a usual mistake (a missing 1/m, a transposed result, ...) the message names it
+(:mod:`course_utils.diagnoses`).
+
+In a notebook a failing check shows only its message, not a traceback through this package; when
+the student's own code raised, the traceback is kept, trimmed to the student's frames.
 """
 import copy
+import traceback
 import warnings
+from pathlib import Path
 
 import numpy as np
 
-from . import records
+from . import diagnoses, records
+
+PACKAGE = str(Path(__file__).resolve().parent)
 
 
 class CheckFailure(AssertionError):
     """A check found a problem; the message says which and where."""
+
+    def _render_traceback_(self):
+        """What IPython shows for this exception: the message, after the student's frames if any."""
+        lines = []
+        cause = self.__cause__
+        if cause is not None and not isinstance(cause, CheckFailure):
+            frames = [f for f in traceback.extract_tb(cause.__traceback__) if not f.filename.startswith(PACKAGE)]
+            if frames:
+                lines += ["Traceback of your code (most recent call last):"]
+                lines += [text.rstrip("\n") for text in traceback.format_list(frames)]
+                lines += [f"{type(cause).__name__}: {cause}", ""]
+        return lines + [f"CheckFailure: {self}"]
 
 
 def _kind(value):
@@ -93,12 +114,8 @@ _DTYPE_KINDS = {"f": "floating-point", "i": "integer", "u": "integer", "b": "boo
 
 def _shape_problem(path, got, expected):
     if isinstance(expected, np.ndarray) and expected.ndim > 0 and got.shape != expected.shape:
-        hint = ""
-        if got.ndim == 1 or expected.ndim == 1:
-            hint = " (rank-1 arrays cause this: keep 2-D shapes such as (n, 1) with keepdims or reshape)"
-        elif got.shape == expected.shape[::-1]:
-            hint = " (transposed?)"
-        return f"{path} has shape {got.shape} but expected {expected.shape}{hint}"
+        hint = diagnoses.shape_diagnosis(got, expected)
+        return f"{path} has shape {got.shape} but expected {expected.shape}" + (f": {hint}" if hint else "")
     return None
 
 
@@ -123,7 +140,8 @@ def _finite_problem(path, got, expected):
     return None
 
 
-def _value_problem(path, got, expected, rtol, atol):
+def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None):
+    """The values stage; ``reveal=False`` never quotes an expected value (hidden cases)."""
     kind = _kind(expected)
     if isinstance(expected, np.ndarray) and expected.dtype.kind in "fiub" or kind in ("float", "int", "bool"):
         got_arr = np.asarray(got, dtype=float)
@@ -136,29 +154,39 @@ def _value_problem(path, got, expected, rtol, atol):
         with np.errstate(invalid="ignore"):
             gap = np.abs(got_arr - exp_arr)
         allowed = atol + rtol * np.abs(exp_arr)
+        hint = diagnoses.value_diagnosis(got_arr, exp_arr, name=path, inputs=inputs)
+        hint = f": {hint}" if hint else ""
         if exp_arr.ndim == 0:
+            if not reveal:
+                return f"{path} is off by {float(gap):.3g} (tolerance {float(allowed):.3g}){hint}"
             return (
                 f"{path} is {float(got_arr):.8g} but expected {float(exp_arr):.8g} "
-                f"(difference {float(gap):.3g}, tolerance {float(allowed):.3g})"
+                f"(difference {float(gap):.3g}, tolerance {float(allowed):.3g}){hint}"
             )
         worst = np.unravel_index(np.argmax(np.where(close, -np.inf, np.nan_to_num(gap - allowed, nan=np.inf))), gap.shape)
         wrong = int(np.sum(~close))
+        where = f"largest difference {gap[worst]:.3g} at index {tuple(int(i) for i in worst)}"
+        if not reveal:
+            return f"{path} has {wrong} of {exp_arr.size} values off; {where} (tolerance {allowed[worst]:.3g}){hint}"
         return (
-            f"{path} has {wrong} of {exp_arr.size} values off; largest difference {gap[worst]:.3g} at index "
-            f"{tuple(int(i) for i in worst)} (got {got_arr[worst]:.8g}, expected {exp_arr[worst]:.8g}, "
-            f"tolerance {allowed[worst]:.3g})"
+            f"{path} has {wrong} of {exp_arr.size} values off; {where} "
+            f"(got {got_arr[worst]:.8g}, expected {exp_arr[worst]:.8g}, tolerance {allowed[worst]:.3g}){hint}"
         )
     if isinstance(expected, np.ndarray):
         if not np.array_equal(got, expected):
             return f"{path} differs from the expected array"
         return None
     if got != expected:
-        return f"{path} is {got!r} but expected {expected!r}"
+        return f"{path} is {got!r} but expected {expected!r}" if reveal else f"{path} differs from the expected value"
     return None
 
 
-def first_problem(got, expected, *, name="result", rtol=1e-6, atol=1e-8):
-    """Return a sentence describing the first problem with ``got``, or ``None`` if it matches."""
+def first_problem(got, expected, *, name="result", rtol=1e-6, atol=1e-8, reveal=True, inputs=None):
+    """Return a sentence describing the first problem with ``got``, or ``None`` if it matches.
+
+    ``reveal=False`` words it without the expected values (for hidden cases); ``inputs`` (the
+    function's arguments) let the diagnoses recognise more mistakes.
+    """
     try:
         leaves = list(_leaves(got, expected, name))
     except CheckFailure as failure:
@@ -167,7 +195,7 @@ def first_problem(got, expected, *, name="result", rtol=1e-6, atol=1e-8):
         _shape_problem,
         _dtype_problem,
         _finite_problem,
-        lambda p, g, e: _value_problem(p, g, e, rtol, atol),
+        lambda p, g, e: _value_problem(p, g, e, rtol, atol, reveal, inputs),
     )
     for stage in stages:
         for path, g, e in leaves:
@@ -181,14 +209,16 @@ def _label(name, case):
     return f"{name} [{case}]" if case else name
 
 
-def check_value(got, expected, *, name="result", case="", rtol=1e-6, atol=1e-8, quiet=False, record=True):
+def check_value(got, expected, *, name="result", case="", rtol=1e-6, atol=1e-8, quiet=False, record=True,
+                inputs=None):
     """Assert that ``got`` matches ``expected`` in type, shape, dtype, finiteness and value.
 
-    ``record=False`` skips the grader's record (for a value already recorded by the caller).
+    ``record=False`` skips the grader's record (for a value already recorded by the caller);
+    ``inputs`` are the arguments that produced ``got``, for the diagnoses.
     """
     if record:
         records.emit(_label(name, case), got, rtol, atol)
-    problem = first_problem(got, expected, name=name, rtol=rtol, atol=atol)
+    problem = first_problem(got, expected, name=name, rtol=rtol, atol=atol, inputs=inputs)
     if problem:
         where = f" in test case '{case}'" if case else ""
         raise CheckFailure(f"{problem}{where}")
@@ -232,7 +262,8 @@ def check_function(func, args, expected, *, kwargs=None, name=None, case="", rto
     """Call ``func(*args, **kwargs)`` and check the result against ``expected``."""
     name = name or getattr(func, "__name__", "function")
     result = call_checked(func, *args, name=name, case=case, **(kwargs or {}))
-    check_value(result, expected, name=f"{name}(...)", case=case, rtol=rtol, atol=atol, quiet=True)
+    check_value(result, expected, name=f"{name}(...)", case=case, rtol=rtol, atol=atol, quiet=True,
+                inputs=(args, kwargs or {}))
     print(f"OK {_label(name, case)}")
     return result
 
@@ -257,5 +288,3 @@ def check_true(condition, message, *, name="check"):
     if not condition:
         raise CheckFailure(f"{name}: {message}")
     print(f"OK {name}")
-
-

@@ -3,10 +3,12 @@
 Under grading a student's code runs in the same Python process as the tests, so it could hide a
 failing test (a custom exception handler, a patched check).  To defend against that, every check
 also *emits a record* of the value it checked, as a ``display_data`` output with a private MIME
-type, when ``COURSE_CHECK_RECORDS=1``.  The grader then compares the records of each test cell,
+type, while nbgrader autogrades (it sets ``NBGRADER_EXECUTION=autograde`` for the kernel).  The
+grader's preprocessor (:mod:`grading.verification`) then compares the records of each test cell,
 outside the student's process, with those of the instructor's solution: a test cell earns its
-points only if its records match, whatever the cell's other outputs say.  Students never see the
-records: JupyterLab and the feedback HTML do not render this MIME type.
+points only if its records match, whatever the cell's other outputs say.  Code in the kernel can
+only switch records off, which costs it the points.  Students never see the records: JupyterLab
+and the feedback HTML do not render this MIME type.
 """
 import math
 import os
@@ -14,11 +16,12 @@ import os
 import numpy as np
 
 MIME = "application/vnd.nn-from-scratch.check+json"
-ENV = "COURSE_CHECK_RECORDS"
+MAX_INPUT_SIZE = 20000  # larger input arrays are not sent with a record (they only serve the diagnoses)
 
 
 def active():
-    return os.environ.get(ENV) == "1"
+    """True in a kernel that nbgrader's autograde runs."""
+    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
 
 
 def encode(value):
@@ -65,11 +68,13 @@ def _number(x):
     return x if math.isfinite(x) else repr(x)
 
 
-def emit(label, value, rtol=0.0, atol=0.0):
+def emit(label, value, rtol=0.0, atol=0.0, inputs=None, hidden=False):
     """Emit one record (only under grading, and only inside an IPython kernel).
 
     The tolerances travel with the record so that the solution's run stores them in the
-    references; the grader uses those, never the ones a submission emits.
+    references; the grader uses those, never the ones a submission emits.  ``inputs`` (the
+    arguments of a hidden case) let the grader name the usual mistakes; ``hidden`` marks the record
+    of a hidden case (the references keep that mark from the solution's run).
     """
     if not active():
         return
@@ -80,11 +85,28 @@ def emit(label, value, rtol=0.0, atol=0.0):
         return
     if get_ipython() is None:
         return
-    display({MIME: {"label": label, "value": encode(value), "rtol": rtol, "atol": atol}}, raw=True)
+    record = {"label": label, "value": encode(value), "rtol": rtol, "atol": atol}
+    if hidden:
+        record["hidden"] = True
+    if inputs is not None:
+        record["inputs"] = encode(_small(inputs))
+    display({MIME: record}, raw=True)
+
+
+def _small(value):
+    """``value`` with arrays above :data:`MAX_INPUT_SIZE` entries replaced by None."""
+    if isinstance(value, np.ndarray):
+        return value if value.size <= MAX_INPUT_SIZE else None
+    if isinstance(value, dict):
+        return {k: _small(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_small(v) for v in value)
+    return value if isinstance(value, (bool, int, float, str, np.generic)) or value is None else None
 
 
 def from_outputs(outputs):
-    """The records found in a cell's outputs, in order, as ``(label, value, rtol, atol)``.
+    """The records found in a cell's outputs, in order, as dicts with ``label``, ``value``, ``rtol``,
+    ``atol`` and ``inputs`` (``None`` when not sent); values decoded.
 
     A malformed record (which only a tampering submission could produce) is skipped.
     """
@@ -94,8 +116,10 @@ def from_outputs(outputs):
         if MIME in data:
             try:
                 record = data[MIME]
-                found.append((str(record["label"]), decode(record["value"]),
-                              float(record.get("rtol", 0.0)), float(record.get("atol", 0.0))))
+                found.append({"label": str(record["label"]), "value": decode(record["value"]),
+                              "rtol": float(record.get("rtol", 0.0)), "atol": float(record.get("atol", 0.0)),
+                              "inputs": decode(record["inputs"]) if "inputs" in record else None,
+                              "hidden": bool(record.get("hidden", False))})
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue
     return found

@@ -3,24 +3,23 @@
 nbgrader exports a submission that crashed as 0.0 with no flag; this module never lets a crash look
 like a zero.  Before grading, each submitted notebook is checked (present, UTF-8, JSON, nbformat);
 after grading, a submission counts as graded only if nbgrader wrote every notebook of it and the
-gradebook holds an automatic score for every test cell.  Each test cell's points then stand only if
-the values its checks recorded match the solution's (:mod:`grading.verify`).
+gradebook holds an automatic score for every test cell.  Whether a test cell's checked values match
+the solution's is decided inside nbgrader (:mod:`grading.verification`); before nbgrader starts, the
+references it compares with must exist and be current (:func:`grading.references.require_current`).
 """
 import json
 import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from course_utils import records
-
 from . import sandbox
 from .progress import Progress
-from .verify import verify
+from .references import require_current
 
 
 @dataclass
@@ -31,16 +30,11 @@ class Status:
     score: float = 0.0
     max_score: float = 0.0
     reason: str = ""
-    withdrawn: list = field(default_factory=list)
 
     def line(self):
         if not self.graded:
             return f"{self.student:<16} {self.assignment:<36} UNGRADABLE  {self.reason}"
-        text = f"{self.student:<16} {self.assignment:<36} graded      {self.score:g} / {self.max_score:g}"
-        for grade_id, problem in self.withdrawn:
-            text += f"\n{'':<16} {'':<36} points of {grade_id} withdrawn: its checked values are not the " \
-                    f"solution's ({problem})"
-        return text
+        return f"{self.student:<16} {self.assignment:<36} graded      {self.score:g} / {self.max_score:g}"
 
 
 def preflight(path, source=None):
@@ -138,7 +132,7 @@ def nbgrader_reasons(log):
     return reasons
 
 
-def _gradebook_status(gradebook, student, assignment, withdrawn):
+def _gradebook_status(gradebook, student, assignment):
     try:
         submission = gradebook.find_submission(assignment, student)
     except MissingEntry:
@@ -146,8 +140,7 @@ def _gradebook_status(gradebook, student, assignment, withdrawn):
     unscored = [g.name for nb in submission.notebooks for g in nb.grades if g.auto_score is None]
     if unscored:
         return Status(student, assignment, False, reason=f"test cells without an automatic score: {unscored}")
-    return Status(student, assignment, True, score=submission.score, max_score=submission.max_score,
-                  withdrawn=withdrawn)
+    return Status(student, assignment, True, score=submission.score, max_score=submission.max_score)
 
 
 def _grade_group(course, assignment, group, arguments, runtime, progress):
@@ -156,7 +149,7 @@ def _grade_group(course, assignment, group, arguments, runtime, progress):
     ``runtime`` is a private folder for this process's sandbox, or ``None`` to grade unisolated.
     """
     on_line, finish = progress.watcher()
-    env = {records.ENV: "1"}
+    env = {}
     if runtime is not None:
         sandbox_env, sandbox_arguments = sandbox.kernel_environment(course, runtime)
         env.update(sandbox_env)
@@ -172,7 +165,7 @@ def _status(course, gradebook, assignment, student, problem, crash):
     written = all((course.autograded / student / assignment / nb).is_file() for nb in course.notebooks(assignment))
     if problem or crash or not written:
         return Status(student, assignment, False, reason=problem or crash or "nbgrader wrote no graded notebook")
-    return _gradebook_status(gradebook, student, assignment, verify(course, gradebook, assignment, student))
+    return _gradebook_status(gradebook, student, assignment)
 
 
 def autograde(course, assignments=None, students=None, jobs=1, isolate=None, timeout=None):
@@ -181,9 +174,13 @@ def autograde(course, assignments=None, students=None, jobs=1, isolate=None, tim
     The submitters of each assignment are split into ``jobs`` disjoint groups, each graded by one
     nbgrader process; up to ``jobs`` processes run at once, all on the same gradebook.  Kernels run
     in the sandbox of :mod:`grading.sandbox` when it is available (``isolate=None``) or required
-    (``True``); ``timeout`` overrides the seconds each cell may run.
+    (``True``); ``timeout`` overrides the seconds each cell may run.  Raises
+    :class:`grading.references.StaleReferences` before grading anything when a reference is
+    missing or out of date.
     """
     work, problems = [], {}
+    require_current(course, [a for a in assignments or course.assignments()
+                             if any((course.submitted / s / a).is_dir() for s in students or course.students())])
     for assignment in assignments or course.assignments():
         submitters = [s for s in (students or course.students()) if (course.submitted / s / assignment).is_dir()]
         for student in submitters:

@@ -1,52 +1,105 @@
-"""Record the reference outputs of every source notebook (``make references``).
+"""Reference files: the solution's check records per test cell, as reviewable JSON (``make references``).
 
-Running a solution notebook in record mode stores two things in ``references/<assignment>.h5``:
-the hidden tests' outputs (written by ``course_utils.references.check_reference`` inside the
-kernel) and, under ``cells/<notebook>/<grade_id>``, the check records every test cell emitted,
-which the grader compares with a submission's records (see :mod:`grading.verify`).
+``references/<assignment>/<notebook>.json`` holds, for every test cell of the source notebook, the
+records its checks emitted when the solution ran under grading conditions (visible checks and
+hidden cases alike, with their tolerances), and the checksum of the source notebook's code cells
+they came from.  The records are taken from the executed notebook's outputs, outside the kernel:
+nothing a kernel runs can write a reference.  Grading refuses to start while a reference is
+missing or older than its notebook (:func:`problems`).
 """
+import hashlib
+import json
 from pathlib import Path
 
-import h5py
+import nbformat
 
 from course_utils import records
-from course_utils.references import DIR_VARIABLE, MODE_VARIABLE, reference_dir, write_value
+from course_utils.references import REFERENCES, read, reference_path
 
 from .execute import run
-from .notebook_cells import nbgrader_meta
+from .notebook_cells import nbgrader_meta, source_text
+
+COMMAND = "make references"
 
 
-def cell_records(notebook):
-    """``{grade_id: [(label, value, rtol, atol), ...]}`` for the test cells of an executed notebook."""
-    return {
-        nbgrader_meta(cell)["grade_id"]: records.from_outputs(cell.get("outputs", []))
-        for cell in notebook.cells
-        if nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution")
-    }
+class StaleReferences(RuntimeError):
+    """A reference file is missing or does not match its source notebook; the message says what to run."""
 
 
-def store_cell_records(path, notebook_name, found):
-    with h5py.File(path, "a") as store:
-        group = store.require_group("cells").require_group(Path(notebook_name).stem)
-        for grade_id, items in found.items():
-            if grade_id in group:
-                del group[grade_id]
-            cell = group.create_group(grade_id)
-            cell.attrs["count"] = len(items)
-            for k, (label, value, rtol, atol) in enumerate(items):
-                write_value(cell, str(k), value)
-                cell[str(k)].attrs.update({"label": label, "rtol": rtol, "atol": atol})
+def checksum(notebook):
+    """SHA-256 of the code cells' sources of a notebook (a dict or nbformat node), in order."""
+    sources = [source_text(cell) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    return "sha256:" + hashlib.sha256(json.dumps(sources).encode("utf-8")).hexdigest()
 
 
-def record(course, assignments=None):
-    """Delete and re-record ``references/<assignment>.h5`` for each assignment (default: all); returns the paths."""
-    env = {MODE_VARIABLE: "record", DIR_VARIABLE: str(reference_dir()), records.ENV: "1"}
+def test_cells(notebook):
+    return [cell for cell in notebook["cells"] if nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution")]
+
+
+def cell_records(executed):
+    """``{grade_id: [record, ...]}`` of the test cells of an executed notebook (see :func:`records.from_outputs`)."""
+    return {nbgrader_meta(cell)["grade_id"]: records.from_outputs(cell.get("outputs", [])) for cell in test_cells(executed)}
+
+
+def write(path, assignment, notebook_name, source_checksum, found):
+    """Write one reference file: one line per record, so that a diff shows which check changed."""
+    lines = ["{", f' "assignment": {json.dumps(assignment)},', f' "notebook": {json.dumps(Path(notebook_name).name)},',
+             f' "source_checksum": {json.dumps(source_checksum)},', f' "written_by": {json.dumps(COMMAND)},',
+             ' "cells": {']
+    for k, (grade_id, items) in enumerate(found.items()):
+        lines.append(f"  {json.dumps(grade_id)}: [")
+        for j, item in enumerate(items):
+            entry = {"label": item["label"], "hidden": item["hidden"], "rtol": item["rtol"], "atol": item["atol"],
+                     "value": records.encode(item["value"])}
+            lines.append("   " + json.dumps(entry) + ("," if j < len(items) - 1 else ""))
+        lines.append("  ]" + ("," if k < len(found) - 1 else ""))
+    lines += [" }", "}"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def record(course, assignments=None, root=REFERENCES):
+    """Run each source notebook as nbgrader's autograde would and write its reference file; returns the paths.
+
+    A notebook whose solution fails a test, or writes to stderr, raises
+    :class:`grading.execute.NotebookFailure` and leaves its old reference untouched.
+    """
     paths = []
     for assignment in assignments or course.assignments():
-        path = reference_dir() / f"{assignment}.h5"
-        path.unlink(missing_ok=True)
         for name in course.notebooks(assignment):
-            executed = run(course.source / assignment / name, env=env)
-            store_cell_records(path, name, cell_records(executed))
-        paths.append(path)
+            source = course.source / assignment / name
+            executed = run(source, env={"NBGRADER_EXECUTION": "autograde"})
+            paths.append(write(reference_path(assignment, name, root), assignment, name,
+                               checksum(nbformat.read(source, as_version=4)), cell_records(executed)))
     return paths
+
+
+def problems(course, assignments=None, root=REFERENCES):
+    """One sentence per notebook whose reference file is missing, unreadable or out of date."""
+    found = []
+    for assignment in assignments or course.assignments():
+        for name in course.notebooks(assignment):
+            path = reference_path(assignment, name, root)
+            again = f"run `{COMMAND} ASSIGNMENTS={assignment}`"
+            if not path.is_file():
+                found.append(f"{path} is missing: {again}")
+                continue
+            try:
+                stored = json.loads(path.read_text(encoding="utf-8"))["source_checksum"]
+            except (ValueError, KeyError, TypeError) as exc:
+                found.append(f"{path} cannot be read ({type(exc).__name__}): {again}")
+                continue
+            source = nbformat.read(course.source / assignment / name, as_version=4)
+            if stored != checksum(source):
+                found.append(f"{path} was recorded from another version of {assignment}/{name}: {again}")
+            elif set(read(path)["cells"]) != {nbgrader_meta(c)["grade_id"] for c in test_cells(source)}:
+                found.append(f"{path} does not cover the test cells of {assignment}/{name}: {again}")
+    return found
+
+
+def require_current(course, assignments=None, root=REFERENCES):
+    """Raise :class:`StaleReferences` naming every missing or outdated reference and the command to run."""
+    found = problems(course, assignments, root)
+    if found:
+        raise StaleReferences("cannot grade: the references are not current.\n  " + "\n  ".join(found))
