@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 JOBS ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help env lab test demo data references release collect autograde feedback grades bench clean-notebooks clean
+.PHONY: help env lab test test-fast demo data references release collect autograde feedback grades bench clean-notebooks clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,13 +27,16 @@ lab: $(STAMP) ## open the course in JupyterLab (with the nbgrader extensions)
 test: $(STAMP) ## run the whole test suite: package, notebooks, release, autograde round trip
 	$(PY) -m pytest -n 2 --dist loadgroup
 
+test-fast: $(STAMP) ## run the fast tier only: unit tests of course_utils and the grading layer (under a minute)
+	$(PY) -m pytest -m fast -q
+
 demo: $(STAMP) ## release, three demo submissions, autograde, feedback, grades; print the score table
 	$(PY) -m grading demo
 
 data: $(STAMP) ## rebuild data/*.h5 and data/SHA256SUMS from scikit-learn's bundled sets and seeded formulas
 	$(PY) tools/build_data.py
 
-references: $(STAMP) ## record the reference outputs from the solution notebooks (ASSIGNMENTS="a b" for some)
+references: $(STAMP) ## write references/<assignment>/<notebook>.json from the executed solutions (ASSIGNMENTS="a b" for some)
 	$(PY) -m grading references $(ASSIGNMENTS)
 
 release: $(STAMP) ## generate assignments into release/ and pack the student bundle into dist/ (ASSIGNMENTS="a b" for some)

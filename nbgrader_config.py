@@ -6,7 +6,9 @@ c = get_config()  # noqa: F821 (injected by nbgrader)
 c.CourseDirectory.root = str(Path(__file__).resolve().parent)
 c.CourseDirectory.course_id = "nn-from-scratch"
 c.CourseDirectory.source_directory = "notebooks"
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+# Hidden files and folders (".ipython" holds a kernel's history: every cell's source, hidden tests
+# included) are never copied from one step's folder to the next (submitted -> autograded -> feedback).
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
@@ -38,7 +40,9 @@ c.Autograde.autograde_preprocessors = [
 # never an expected value) or "values" (also the returned and expected value where they differ most).
 c.VerifyChecks.reveal = "kind"
 
-# Feedback shows what the student wrote and the visible tests, never the hidden tests' source.
+# Feedback shows what the student wrote, the visible tests and the grader's reasons, never the hidden
+# tests' source; formulas are written as MathML (rendered offline, no MathJax from the network).
+c.GenerateFeedback.exporter_class = "grading.feedback.FeedbackExporter"
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",

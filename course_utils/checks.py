@@ -19,6 +19,13 @@ import numpy as np
 from . import diagnoses, records
 
 PACKAGE = str(Path(__file__).resolve().parent)
+HINT = "\n"  # separates a problem from its diagnosis until :func:`with_case` words the sentence
+
+
+def with_case(problem, where):
+    """``problem`` with the test case ``where`` (e.g. " in test case 'small'") before its diagnosis."""
+    head, _, hint = problem.partition(HINT)
+    return f"{head}{where}" + (f". {hint[0].upper()}{hint[1:]}" if hint else "")
 
 
 class CheckFailure(AssertionError):
@@ -115,7 +122,7 @@ _DTYPE_KINDS = {"f": "floating-point", "i": "integer", "u": "integer", "b": "boo
 def _shape_problem(path, got, expected):
     if isinstance(expected, np.ndarray) and expected.ndim > 0 and got.shape != expected.shape:
         hint = diagnoses.shape_diagnosis(got, expected)
-        return f"{path} has shape {got.shape} but expected {expected.shape}" + (f": {hint}" if hint else "")
+        return f"{path} has shape {got.shape} but expected {expected.shape}" + (f"{HINT}{hint}" if hint else "")
     return None
 
 
@@ -155,7 +162,7 @@ def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None):
             gap = np.abs(got_arr - exp_arr)
         allowed = atol + rtol * np.abs(exp_arr)
         hint = diagnoses.value_diagnosis(got_arr, exp_arr, name=path, inputs=inputs)
-        hint = f": {hint}" if hint else ""
+        hint = f"{HINT}{hint}" if hint else ""
         if exp_arr.ndim == 0:
             if not reveal:
                 return f"{path} is off by {float(gap):.3g} (tolerance {float(allowed):.3g}){hint}"
@@ -220,8 +227,7 @@ def check_value(got, expected, *, name="result", case="", rtol=1e-6, atol=1e-8, 
         records.emit(_label(name, case), got, rtol, atol)
     problem = first_problem(got, expected, name=name, rtol=rtol, atol=atol, inputs=inputs)
     if problem:
-        where = f" in test case '{case}'" if case else ""
-        raise CheckFailure(f"{problem}{where}")
+        raise CheckFailure(with_case(problem, f" in test case '{case}'" if case else ""))
     if not quiet:
         print(f"OK {_label(name, case)}")
 

@@ -85,12 +85,17 @@ def emit(label, value, rtol=0.0, atol=0.0, inputs=None, hidden=False):
         return
     if get_ipython() is None:
         return
+    display(bundle(label, value, rtol, atol, inputs, hidden), raw=True)
+
+
+def bundle(label, value, rtol=0.0, atol=0.0, inputs=None, hidden=False):
+    """The MIME bundle of one record (what :func:`emit` displays)."""
     record = {"label": label, "value": encode(value), "rtol": rtol, "atol": atol}
     if hidden:
         record["hidden"] = True
     if inputs is not None:
         record["inputs"] = encode(_small(inputs))
-    display({MIME: record}, raw=True)
+    return {MIME: record}
 
 
 def _small(value):

@@ -4,8 +4,8 @@ import sys
 from pathlib import Path
 
 from . import autograde, collect, demo, feedback, grades, release, sandbox
-from .course import REPO_ROOT, Course, copy_course
-from .references import record
+from .course import REPO_ROOT, Course
+from .references import StaleReferences, record
 
 
 def main(argv=None):
@@ -27,11 +27,13 @@ def main(argv=None):
     grade_cmd.add_argument("--jobs", type=int, default=1, help="nbgrader processes at once (default 1)")
     commands.add_parser("feedback", help="feedback HTML for every autograded submission")
     commands.add_parser("grades", help="export reports/grades.csv and reports/grades_by_exercise.csv")
-    references_cmd = commands.add_parser("references", help="record the reference outputs from the solutions")
+    references_cmd = commands.add_parser("references", help="record references/<assignment>/<notebook>.json from the "
+                                         "executed solutions")
     references_cmd.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
     run_demo = commands.add_parser("demo", help="release, three demo submissions, autograde, feedback, grades")
     run_demo.add_argument("--jobs", type=int, default=2, help="nbgrader processes at once (default 2)")
-    run_demo.add_argument("--where", type=Path, default=REPO_ROOT / "build" / "demo", help="demo course directory")
+    run_demo.add_argument("--where", type=Path, default=REPO_ROOT / "build" / "demo",
+                          help="demo course directory: new, empty, or made by an earlier demo (default %(default)s)")
     args = parser.parse_args(argv)
     course = Course(args.course.resolve())
 
@@ -57,7 +59,11 @@ def main(argv=None):
         warning = sandbox.missing()
         if warning:
             print(f"WARNING: {warning}", file=sys.stderr)
-        statuses = autograde.autograde(course, jobs=args.jobs)
+        try:
+            statuses = autograde.autograde(course, jobs=args.jobs)
+        except StaleReferences as exc:
+            print(exc, file=sys.stderr)
+            return 2
         return report(statuses)
     elif args.command == "feedback":
         failures = feedback.generate(course)
@@ -72,7 +78,12 @@ def main(argv=None):
         for path in record(course, args.assignments or None):
             print(f"recorded {path}")
     elif args.command == "demo":
-        statuses, expected, table = demo.run(copy_course(args.where), jobs=args.jobs)
+        try:
+            course_dir = demo.prepare(args.where)
+            statuses, expected, table = demo.run(course_dir, jobs=args.jobs)
+        except (demo.DemoError, StaleReferences) as exc:
+            print(exc, file=sys.stderr)
+            return 2
         print(table)
         return check_demo(statuses, expected)
     return 0

@@ -88,11 +88,14 @@ class Course:
 
 
 def copy_course(destination, source_root=REPO_ROOT):
-    """Fresh course directory at ``destination`` with the sources and the nbgrader configuration."""
+    """Fresh course directory at ``destination`` with the sources and the nbgrader configuration.
+
+    ``destination`` must not exist or be an empty folder: nothing is ever deleted to make room.
+    """
     destination = Path(destination)
-    if destination.exists():
-        shutil.rmtree(destination)
-    destination.mkdir(parents=True)
+    if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+        raise FileExistsError(f"{destination} already exists and is not an empty folder: choose another place")
+    destination.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source_root / "notebooks", destination / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     shutil.copy2(source_root / "nbgrader_config.py", destination / "nbgrader_config.py")

@@ -4,8 +4,38 @@ alice submits the solved notebooks, bob the untouched release, carol the solved 
 realistic bug per assignment.  Expected: full marks, zero, and exactly the points of the tests that
 carol's bugs break.
 """
+import shutil
+from pathlib import Path
+
 from . import autograde, feedback, grades, release, submissions
+from .course import copy_course
 from .notebook_cells import grade_cells, load
+
+MARKER = ".nn-from-scratch-demo"  # written into every folder the demo creates, and only there
+
+
+class DemoError(RuntimeError):
+    """The demo folder cannot be used; the message says why."""
+
+
+def prepare(where):
+    """A fresh demo course at ``where``.
+
+    A folder a previous demo created (it holds :data:`MARKER`) is replaced; any other existing,
+    non-empty folder is refused, never deleted.
+    """
+    where = Path(where)
+    if where.exists():
+        if not where.is_dir():
+            raise DemoError(f"{where} is a file, not a demo folder: choose another --where")
+        if (where / MARKER).is_file():
+            shutil.rmtree(where)
+        elif any(where.iterdir()):
+            raise DemoError(f"{where} exists and was not created by the demo (no {MARKER} in it): it is left as it is; "
+                            "choose another --where or an empty folder")
+    course = copy_course(where)
+    (where / MARKER).write_text("created by `python -m grading demo`; the next demo run replaces this folder\n")
+    return course
 
 # Per assignment: the bug carol plants ({solution grade_id: (old text, new text)}) and the test
 # cells it is expected to fail.

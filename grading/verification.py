@@ -22,7 +22,7 @@ from nbgrader.preprocessors.base import NbGraderPreprocessor
 from traitlets import Enum, Unicode
 
 from course_utils import records
-from course_utils.checks import first_problem
+from course_utils.checks import first_problem, with_case
 from course_utils.references import REFERENCES, read, reference_path
 
 from .notebook_cells import nbgrader_meta
@@ -57,7 +57,7 @@ def cell_problem(found, expected, reveal=False):
                                 rtol=item["rtol"], atol=item["atol"], reveal=reveal or not item["hidden"],
                                 inputs=got["inputs"] if item["hidden"] else None)
         if problem:
-            return problem + where
+            return with_case(problem, where)
         position = match + 1
     return ""
 

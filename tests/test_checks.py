@@ -124,3 +124,24 @@ def test_check_shapes_and_check_true():
         check_shapes({"W1": np.zeros((4, 2))}, {"b1": (4, 1)})
     with pytest.raises(CheckFailure, match="rows differ"):
         check_true(False, "rows differ", name="symmetry")
+
+
+def test_failing_check_renders_only_its_message():
+    with pytest.raises(CheckFailure) as info:
+        check_value(np.zeros((2, 1)), np.ones((2, 1)), name="w", case="ones")
+    rendered = info.value._render_traceback_()
+    assert rendered == [f"CheckFailure: {info.value}"]
+
+
+def test_student_error_keeps_only_the_students_frames():
+    def helper(x):
+        return x["missing"]
+
+    def propagate(x):
+        return helper(x)
+
+    with pytest.raises(CheckFailure) as info:
+        check_function(propagate, ({},), 1.0)
+    rendered = "\n".join(info.value._render_traceback_())
+    assert "in propagate" in rendered and "in helper" in rendered and "KeyError: 'missing'" in rendered
+    assert "course_utils" not in rendered and rendered.endswith(f"CheckFailure: {info.value}")

@@ -1,44 +1,53 @@
+"""check_reference outside grading compares with the JSON references; under grading it only emits records."""
 import numpy as np
 import pytest
 
+from course_utils import references
 from course_utils.checks import CheckFailure
 from course_utils.references import check_reference
+from grading.references import write
 
 
 def propagate(w, b):
     return {"dw": w * 2, "db": float(b)}, 1.5, (w, None, [1, 2])
 
 
+CASES = {"small": (np.ones((2, 1)), 3), "other": (np.arange(3.0).reshape(3, 1), -1)}
+
+
 @pytest.fixture
 def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("COURSE_REFERENCES_DIR", str(tmp_path))
+    """A reference file holding the solution's outputs of CASES, as `make references` writes it."""
+    monkeypatch.setattr(references, "REFERENCES", tmp_path)
+    monkeypatch.setattr(references.hidden_outputs, "__defaults__", (tmp_path,))
+    items = [{"label": f"propagate [{case}]", "hidden": True, "rtol": 1e-6, "atol": 1e-8, "value": propagate(*args)}
+             for case, args in CASES.items()]
+    write(tmp_path / "demo" / "nb.json", "demo", "nb.ipynb", "sha256:x", {"test_propagate": items})
     return tmp_path
 
 
-def test_record_then_compare_round_trip(store, monkeypatch, capsys):
-    cases = {"small": (np.ones((2, 1)), 3), "other": (np.arange(3.0).reshape(3, 1), -1)}
-    monkeypatch.setenv("COURSE_REFERENCE_MODE", "record")
-    check_reference("demo", "propagate", propagate, cases)
-    assert (store / "demo.h5").is_file()
-    monkeypatch.delenv("COURSE_REFERENCE_MODE")
-    check_reference("demo", "propagate", propagate, cases)
+def test_solution_passes(store, capsys):
+    check_reference("demo", "propagate", propagate, CASES)
     assert "OK propagate: 2 hidden cases" in capsys.readouterr().out
 
 
-def test_compare_names_case_and_problem(store, monkeypatch):
-    cases = {"small": (np.ones((2, 1)), 3)}
-    monkeypatch.setenv("COURSE_REFERENCE_MODE", "record")
-    check_reference("demo", "propagate", propagate, cases)
-    monkeypatch.delenv("COURSE_REFERENCE_MODE")
-
+def test_compare_names_case_and_problem(store):
     def buggy(w, b):
         grads, cost, cache = propagate(w, b)
         return grads, cost / 2, cache
 
     with pytest.raises(CheckFailure, match=r"propagate\(\.\.\.\)\[1\] is 0.75 but expected 1.5.*'small'"):
-        check_reference("demo", "propagate", buggy, cases)
+        check_reference("demo", "propagate", buggy, CASES)
 
 
 def test_missing_reference_says_how_to_make_it(store):
-    with pytest.raises(CheckFailure, match="make references"):
+    with pytest.raises(CheckFailure, match="make references ASSIGNMENTS=nothing"):
         check_reference("nothing", "f", propagate, {"a": (np.ones((1, 1)), 1)})
+
+
+def test_under_grading_nothing_is_compared_or_written(store, monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    before = sorted(p.stat().st_mtime_ns for p in store.rglob("*"))
+    check_reference("nothing", "f", lambda w, b: w, {"a": (np.ones((1, 1)), 1)})
+    assert "the grader compares them" in capsys.readouterr().out
+    assert sorted(p.stat().st_mtime_ns for p in store.rglob("*")) == before

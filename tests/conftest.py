@@ -1,0 +1,23 @@
+"""Test tiers: `make test-fast` runs the tests marked ``fast`` (unit tests on small in-memory data, under a
+minute); `make test` runs everything.  A test is fast when it is under ``tests/fast/`` or in one of the
+unit-test modules below and not listed as slow."""
+from pathlib import Path
+
+import pytest
+
+FAST_MODULES = {"test_checks.py", "test_references.py", "test_activations.py", "test_gradcheck.py", "test_metrics.py",
+                "test_environment.py", "test_readme.py", "test_collect.py"}
+SLOW_TESTS = {"test_exchange_round_trip", "test_missing_exchange_folder_is_a_problem"}  # they run nbgrader
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fast: a unit test of the fast tier (`make test-fast`)")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).resolve().parent
+    for item in items:
+        path = Path(str(item.fspath)).resolve()
+        in_fast_folder = here / "fast" in path.parents
+        if in_fast_folder or (path.name in FAST_MODULES and item.originalname not in SLOW_TESTS):
+            item.add_marker(pytest.mark.fast)
