@@ -21,3 +21,14 @@ def pytest_collection_modifyitems(config, items):
         in_fast_folder = here / "fast" in path.parents
         if in_fast_folder or (path.name in FAST_MODULES and item.originalname not in SLOW_TESTS):
             item.add_marker(pytest.mark.fast)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """With ``-m fast``, do not even import the other test modules (they start kernels and nbgrader)."""
+    if config.getoption("markexpr") != "fast" or collection_path.suffix != ".py":
+        return None
+    here = Path(__file__).resolve().parent
+    path = Path(collection_path).resolve()
+    if path.name.startswith("test_") and path.name not in FAST_MODULES and here / "fast" not in path.parents:
+        return True
+    return None
