@@ -78,7 +78,7 @@ def record(course, assignments=None, root=REFERENCES):
 def problems(course, assignments=None, root=REFERENCES):
     """One sentence per notebook whose reference file is missing, unreadable or out of date."""
     found = []
-    for assignment in assignments or course.assignments():
+    for assignment in course.assignments() if assignments is None else assignments:
         for name in course.notebooks(assignment):
             path = reference_path(assignment, name, root)
             again = f"run `{COMMAND} ASSIGNMENTS={assignment}`"
