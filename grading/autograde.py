@@ -246,14 +246,14 @@ def sandbox_problem():
     return problem, found.get("enforced", {})
 
 
-def autograde(course, assignments=None, students=None, jobs=1, unisolated=False, timeout=None):
+def autograde(course, assignments=None, students=None, jobs=1, unisolated=False, timeout=None, wall_seconds=None):
     """Autograde, then return one :class:`Status` per (student, assignment) submitted.
 
     The submitters of each assignment are split into ``jobs`` disjoint groups, each graded by one
     nbgrader process; up to ``jobs`` processes run at once, all on the same gradebook.  Kernels run
     in the sandbox (:mod:`grading.grading_kernel`); without a working one this raises
     :class:`grading.sandbox.SandboxUnavailable` unless ``unisolated`` (grade without isolation) is
-    asked for. ``timeout`` overrides the seconds each cell may run.
+    asked for. ``timeout`` overrides the seconds each cell may run, ``wall_seconds`` those of each notebook.
     """
     problem, enforced = sandbox_problem()
     if problem and not unisolated:
@@ -271,6 +271,8 @@ def autograde(course, assignments=None, students=None, jobs=1, unisolated=False,
     for assignment in {assignment for assignment, _ in work}:
         (course.reports / f"autograde_{assignment}.log").unlink(missing_ok=True)
     arguments = [f"--Execute.timeout={timeout}"] if timeout else []
+    if wall_seconds:
+        arguments.append(f"--SandboxedKernelManager.wall_seconds={wall_seconds}")
     if unisolated:
         arguments.append("--SandboxedKernelManager.allow_unisolated=True")
     notes = {}

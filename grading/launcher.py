@@ -27,6 +27,8 @@ from . import budgets, sandbox
 
 SETTINGS = "sandbox.json"
 MAX_NOTEBOOK_BYTES = 100 * 1000 * 1000
+# What the kernel writes to its file descriptors 1 and 2 stays there (/dev/null), not forwarded to the notebook.
+KERNEL_ARGUMENTS = ["--IPKernelApp.capture_fd_output=False"]
 PROBE = r"""
 import json, os, sys
 status = dict(line.split(":\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\t" in line)
@@ -38,11 +40,8 @@ try:
     found["imports"] = True
 except Exception as error:
     found["imports"] = repr(error)
-try:
-    os.unshare(os.CLONE_NEWUSER)
-    found["user_namespace"] = True
-except (OSError, AttributeError):
-    found["user_namespace"] = False
+import ctypes
+found["user_namespace"] = ctypes.CDLL(None, use_errno=True).unshare(0x10000000) == 0  # CLONE_NEWUSER
 print(json.dumps(found))
 """
 
@@ -105,7 +104,7 @@ def run(connection_file, extra=()):
     connection_file = Path(connection_file)
     runtime = connection_file.parent
     settings = json.loads((runtime / SETTINGS).read_text())
-    inside = [sys.executable, "-I", "-m", "ipykernel_launcher", "-f", str(connection_file), *extra]
+    inside = [sys.executable, "-I", "-m", "ipykernel_launcher", "-f", str(connection_file), *KERNEL_ARGUMENTS, *extra]
     argv, fds, limits, budget = command(runtime, settings, inside)
     process = subprocess.Popen(argv, pass_fds=fds, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -154,8 +153,8 @@ def run_unisolated(connection_file, extra=()):
                 Path(scratch, name).write_bytes(source.read())
         env = dict(sandbox.KERNEL_ENV, HOME=scratch, TMPDIR=scratch, MPLCONFIGDIR=scratch,
                    **{k: os.environ[k] for k in sandbox.PASSED_ENV if k in os.environ})
-        status = subprocess.call([sys.executable, "-I", "-m", "ipykernel_launcher", "-f", str(connection_file), *extra],
-                                 cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        status = subprocess.call([sys.executable, "-I", "-m", "ipykernel_launcher", "-f", str(connection_file), *KERNEL_ARGUMENTS,
+                                  *extra], cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
         if limits.cgroup:
             limits.cgroup.kill()
