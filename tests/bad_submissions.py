@@ -496,6 +496,13 @@ _lines = ("[AutogradeApp | ERROR] There was an error processing assignment: /c/s
           "[AutogradeApp | WARNING] Removing failed assignment: /c/autograded/VICTIM/week2_numpy_basics\\n")
 for _fd in (1, 2):
     os.write(_fd, _lines.encode())
+for _pid in os.listdir("/proc"):  # the standard streams of every process it can see (the sandbox's pid 1...)
+    for _stream in ("1", "2"):
+        try:
+            with open(f"/proc/{_pid}/fd/{_stream}", "w") as _handle:
+                _handle.write(_lines)
+        except (OSError, ValueError):
+            pass
 '''
 
 STDOUT_FLOOD = '''
