@@ -309,7 +309,10 @@ def write_report(course, statuses, enforced=None, unisolated=False):
     """``reports/autograde.json`` (one entry per submission) and ``reports/sandbox.json`` (what held)."""
     course.reports.mkdir(exist_ok=True)
     path = course.reports / "autograde.json"
-    path.write_text(json.dumps([asdict(s) for s in statuses], indent=1))
+    fresh = {(s.student, s.assignment) for s in statuses}
+    kept = [s for s in read_report(course) if (s.student, s.assignment) not in fresh]  # others keep their verdict
+    merged = sorted(kept + list(statuses), key=lambda s: (s.assignment, s.student))
+    path.write_text(json.dumps([asdict(s) for s in merged], indent=1))
     if enforced is not None:
         (course.reports / "sandbox.json").write_text(json.dumps({"unisolated": unisolated, "enforced": enforced},
                                                                 indent=1))
