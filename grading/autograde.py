@@ -28,7 +28,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from course_utils import records
 
-from . import sandbox
+from . import sandbox, wrappers
 from .grading_kernel import probe
 from .progress import Progress
 from .verify import verify
@@ -237,7 +237,10 @@ def _status(course, gradebook, assignment, student, problem, crash, kernels):
     if problem or not written or events:
         return Status(student, assignment, False,
                       reason=problem or "; ".join(events) or crash or "nbgrader wrote no graded notebook")
-    return _gradebook_status(gradebook, student, assignment, verify(course, gradebook, assignment, student))
+    policy = wrappers.withdraw(course, gradebook, assignment, student)
+    status = _gradebook_status(gradebook, student, assignment, verify(course, gradebook, assignment, student))
+    status.notes += [f"points of {grade_id} withdrawn: {why}" for grade_id, why in policy]
+    return status
 
 
 def sandbox_problem():
@@ -296,7 +299,7 @@ def autograde(course, assignments=None, students=None, jobs=1, unisolated=False,
             for student in group:
                 status = _status(course, gradebook, assignment, student, problems[(student, assignment)],
                                  crashes.get(student), reports.get(f"{student}/{assignment}", []))
-                status.notes = notes[(student, assignment)]
+                status.notes = notes[(student, assignment)] + status.notes
                 statuses.append(status)
                 for entry in reports.get(f"{student}/{assignment}", []):
                     enforced.update(entry.get("enforced", {}))

@@ -552,6 +552,13 @@ for _folder in [pathlib.Path("/tmp"), pathlib.Path.cwd()]:
     print("MB written in", _folder, _written)
 '''
 
+WRAPPER_TWIN = '''
+# Answer the exercise with the course package's own sigmoid, under another name.
+from course_utils.activations import sigmoid as _ready_made
+def sigmoid(z):
+    return _ready_made(z)
+'''
+
 
 def planted(code, student):
     return code.replace("REPO", str(REPO)).replace("VICTIM", VICTIM).replace("MARKER", MARKER) \
@@ -832,6 +839,9 @@ def fixtures(release_nb, source_nb):
     cheat("stdout_flood", "partial; writes 200 MB straight to the kernel's stdout", STDOUT_FLOOD, sandbox=True)
     cheat("fork_memory", "partial; three forked children hold 900 MB each", FORK_MEMORY, sandbox=True)
     cheat("disk_fill", "partial; writes 400 MB into /tmp and 400 MB into its working copy", DISK_FILL, sandbox=True)
+
+    cheat("wrapper_twin", "the untouched release whose sigmoid is a one-line wrapper around course_utils's sigmoid",
+          WRAPPER_TWIN, base=b.release, honest=0.0)
 
     def slow_cells(nb, student):
         for k in range(WALL_CELLS):

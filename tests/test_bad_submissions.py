@@ -261,3 +261,9 @@ def test_memory_is_a_budget_across_processes(graded):
 def test_the_report_says_which_budgets_held(graded):
     enforced = autograde.read_enforced(graded["course"])
     assert {"memory", "processes", "wall_seconds", "tmp_mb", "work_mb", "identity"} <= set(enforced), enforced
+
+
+def test_a_wrapper_around_the_course_utils_twin_earns_nothing_and_says_why(graded):
+    status = graded["status"]["wrapper_twin"]
+    assert status.score == 0
+    assert any("test_sigmoid withdrawn" in note and "course_utils twin" in note for note in status.notes), status.notes
