@@ -49,3 +49,27 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearHiddenTests",
     "grading.feedback.HideTracebacks",
 ]
+
+# ---- The grading sandbox (grading/sandbox.py, README "Security").  Every kernel nbgrader starts to
+# autograde (make autograde, `nbgrader autograde`, Formgrader's Autograde button) runs in it, whatever
+# kernelspec the notebook names; without a working sandbox autograding refuses and says how to fix it.
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+
+from grading.sandboxed_execute import SandboxedExecute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.SandboxedExecute.max_output_mb = 16          # output accepted from one notebook's kernel; the rest is dropped
+# Budgets of one notebook's kernel, all of its processes together where a cgroup is writable
+# (else per process; see `python -m grading.launcher --probe` for what this machine enforces).
+c.SandboxedKernelManager.memory_mb = 2048
+c.SandboxedKernelManager.processes = 64
+c.SandboxedKernelManager.cpus = 1.0
+c.SandboxedKernelManager.cpu_seconds = 900
+c.SandboxedKernelManager.wall_seconds = 900    # per notebook; each cell also has Execute.timeout
+c.SandboxedKernelManager.tmp_mb = 256          # size of /tmp
+c.SandboxedKernelManager.work_mb = 256         # size of the working copy and HOME
+# Loud opt-in to grade WITHOUT isolation when the sandbox does not work (trusted submissions only):
+c.SandboxedKernelManager.allow_unisolated = False

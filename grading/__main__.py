@@ -25,6 +25,8 @@ def main(argv=None):
     collect_cmd.add_argument("--force", action="store_true", help="with --downloads: replace a different submission already in submitted/")
     grade_cmd = commands.add_parser("autograde", help="grade everything under submitted/; exit 1 if any was ungradable")
     grade_cmd.add_argument("--jobs", type=int, default=1, help="nbgrader processes at once (default 1)")
+    grade_cmd.add_argument("--unisolated", action="store_true",
+                           help="grade WITHOUT the sandbox when it does not work here (trusted submissions only)")
     commands.add_parser("feedback", help="feedback HTML for every autograded submission")
     commands.add_parser("grades", help="export reports/grades.csv and reports/grades_by_exercise.csv")
     references_cmd = commands.add_parser("references", help="record references/<assignment>/<notebook>.json from the "
@@ -56,15 +58,21 @@ def main(argv=None):
         print(f"{len(result.collected)} collected, {len(result.unchanged)} unchanged, {len(result.problems)} problems")
         return 1 if result.problems else 0
     elif args.command == "autograde":
-        warning = sandbox.missing()
-        if warning:
-            print(f"WARNING: {warning}", file=sys.stderr)
         try:
-            statuses = autograde.autograde(course, jobs=args.jobs)
+            statuses = autograde.autograde(course, jobs=args.jobs, unisolated=args.unisolated)
+        except sandbox.SandboxUnavailable as exc:
+            print(f"REFUSED: {exc}", file=sys.stderr)
+            return 2
         except StaleReferences as exc:
             print(exc, file=sys.stderr)
             return 2
-        return report(statuses)
+        bad = report(statuses)
+        enforced = autograde.read_enforced(course)
+        print("sandbox budgets enforced: " + ", ".join(f"{k}: {v}" for k, v in sorted(enforced.items())))
+        if args.unisolated:
+            print("WARNING: --unisolated: if the sandbox did not work, student code ran WITHOUT isolation",
+                  file=sys.stderr)
+        return bad
     elif args.command == "feedback":
         failures = feedback.generate(course)
         for assignment, text in failures.items():

@@ -6,18 +6,28 @@ after grading, a submission counts as graded only if nbgrader wrote every notebo
 gradebook holds an automatic score for every test cell.  Whether a test cell's checked values match
 the solution's is decided inside nbgrader (:mod:`grading.verification`); before nbgrader starts, the
 references it compares with must exist and be current (:func:`grading.references.require_current`).
+Whether a submission was graded is decided from what nbgrader wrote (the graded notebooks, as regular
+files, and the gradebook) and from the launcher's reports (:mod:`grading.launcher`), never from text:
+the kernels' stdout and stderr go to ``/dev/null``, and nbgrader's log only explains a failure that
+was already established.  nbgrader grades a staged copy of ``submitted/`` that holds only the
+notebooks (regular files, no links); other files are reported.  Without a working sandbox nothing is
+graded unless ``unisolated=True`` was asked for.
 """
 import json
+import os
 import re
+import shutil
+import stat
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import sandbox
+from . import sandbox, wrappers
+from .grading_kernel import probe
 from .progress import Progress
 from .references import require_current
 
@@ -30,11 +40,15 @@ class Status:
     score: float = 0.0
     max_score: float = 0.0
     reason: str = ""
+    notes: list = field(default_factory=list)
 
     def line(self):
         if not self.graded:
             return f"{self.student:<16} {self.assignment:<36} UNGRADABLE  {self.reason}"
-        return f"{self.student:<16} {self.assignment:<36} graded      {self.score:g} / {self.max_score:g}"
+        text = f"{self.student:<16} {self.assignment:<36} graded      {self.score:g} / {self.max_score:g}"
+        for note in self.notes:
+            text += f"\n{'':<16} {'':<36} note: {note}"
+        return text
 
 
 def preflight(path, source=None):
@@ -146,14 +160,12 @@ def _gradebook_status(gradebook, student, assignment):
 def _grade_group(course, assignment, group, arguments, runtime, progress):
     """One ``nbgrader autograde`` over the students of ``group``; returns its log.
 
-    ``runtime`` is a private folder for this process's sandbox, or ``None`` to grade unisolated.
+    ``runtime`` is a private folder of this process: the staged submissions and the launcher's report.
     """
     on_line, finish = progress.watcher()
     env = {}
-    if runtime is not None:
-        sandbox_env, sandbox_arguments = sandbox.kernel_environment(course, runtime)
-        env.update(sandbox_env)
-        arguments = [*arguments, *sandbox_arguments]
+    arguments = [*arguments, f"--CourseDirectory.submitted_directory={runtime / 'submitted'}",
+                 f"--SandboxedKernelManager.report={runtime / 'kernels.jsonl'}"]
     others = [s for s in course.students() if s not in group]
     result = course.nbgrader("autograde", assignment, "--force", *arguments,
                              f"--CourseDirectory.student_id_exclude={','.join(others)}", env=env, on_line=on_line)
@@ -161,23 +173,89 @@ def _grade_group(course, assignment, group, arguments, runtime, progress):
     return result.stdout + result.stderr
 
 
-def _status(course, gradebook, assignment, student, problem, crash):
-    written = all((course.autograded / student / assignment / nb).is_file() for nb in course.notebooks(assignment))
-    if problem or crash or not written:
-        return Status(student, assignment, False, reason=problem or crash or "nbgrader wrote no graded notebook")
-    return _gradebook_status(gradebook, student, assignment)
+def stage(course, assignment, student, staged):
+    """Copy the submission's notebooks (regular files only, no link followed) and its timestamp into
+    ``staged``; returns notes on the files left out."""
+    source = course.submitted / student / assignment
+    target = staged / student / assignment
+    target.mkdir(parents=True, exist_ok=True)
+    wanted = set(course.notebooks(assignment)) | {"timestamp.txt"}
+    notes = []
+    for dirpath, dirnames, filenames in os.walk(source):
+        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
+            path = Path(dirpath) / name
+            relative = path.relative_to(source)
+            if str(relative) not in wanted:
+                notes.append(f"not taken: {ascii(str(relative))} (only the assignment's notebooks are graded)")
+                continue
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                notes.append(f"not taken: {ascii(str(relative))} is a link or unreadable")
+                continue
+            with os.fdopen(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    notes.append(f"not taken: {ascii(str(relative))} is not a regular file")
+                    continue
+                (target / relative).write_bytes(handle.read())
+    return notes
 
 
-def autograde(course, assignments=None, students=None, jobs=1, isolate=None, timeout=None):
+def kernel_reports(path):
+    """``{"student/assignment": [entry]}`` from the launcher's report file (written outside the sandbox)."""
+    found = {}
+    if path.is_file():
+        for line in path.read_text().splitlines():
+            entry = json.loads(line)
+            found.setdefault(entry.get("label", ""), []).append(entry)
+    return found
+
+
+_EVENTS = {"wall_clock": "the notebook ran past its wall clock ({wall_seconds} s) and was stopped",
+           "cpu_time": "the kernel used up its CPU time ({cpu_seconds} s) and was stopped",
+           "memory": "the kernel hit its memory limit ({memory_mb} MiB) and was stopped"}
+
+
+def _written(path):
+    """True for a graded notebook nbgrader wrote: a regular file, not a link."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _status(course, gradebook, assignment, student, problem, crash, kernels):
+    events = [_EVENTS[e["event"]].format(**e["budget"]) for e in kernels if e.get("event") in _EVENTS]
+    written = all(_written(course.autograded / student / assignment / nb) for nb in course.notebooks(assignment))
+    if problem or not written or events:
+        return Status(student, assignment, False,
+                      reason=problem or "; ".join(events) or crash or "nbgrader wrote no graded notebook")
+    policy = wrappers.withdraw(course, gradebook, assignment, student)
+    status = _gradebook_status(gradebook, student, assignment)
+    status.notes += [f"points of {grade_id} withdrawn: {why}" for grade_id, why in policy]
+    return status
+
+
+def sandbox_problem():
+    """Why the grading sandbox does not work here (``""`` when it does), and what it enforces."""
+    problem, found = probe()
+    return problem, found.get("enforced", {})
+
+
+def autograde(course, assignments=None, students=None, jobs=1, unisolated=False, timeout=None, wall_seconds=None):
     """Autograde, then return one :class:`Status` per (student, assignment) submitted.
 
     The submitters of each assignment are split into ``jobs`` disjoint groups, each graded by one
     nbgrader process; up to ``jobs`` processes run at once, all on the same gradebook.  Kernels run
-    in the sandbox of :mod:`grading.sandbox` when it is available (``isolate=None``) or required
-    (``True``); ``timeout`` overrides the seconds each cell may run.  Raises
-    :class:`grading.references.StaleReferences` before grading anything when a reference is
+    in the sandbox (:mod:`grading.grading_kernel`); without a working one this raises
+    :class:`grading.sandbox.SandboxUnavailable` unless ``unisolated`` (grade without isolation) is
+    asked for. ``timeout`` overrides the seconds each cell may run, ``wall_seconds`` those of each notebook.
+    Raises :class:`grading.references.StaleReferences` before grading anything when a reference is
     missing or out of date.
     """
+    problem, enforced = sandbox_problem()
+    if problem and not unisolated:
+        raise sandbox.SandboxUnavailable(sandbox.how_to_fix(problem))
     work, problems = [], {}
     require_current(course, [a for a in assignments or course.assignments()
                              if any((course.submitted / s / a).is_dir() for s in students or course.students())])
@@ -192,33 +270,59 @@ def autograde(course, assignments=None, students=None, jobs=1, isolate=None, tim
     course.reports.mkdir(exist_ok=True)
     for assignment in {assignment for assignment, _ in work}:
         (course.reports / f"autograde_{assignment}.log").unlink(missing_ok=True)
-    isolate = sandbox.available() if isolate is None else isolate
     arguments = [f"--Execute.timeout={timeout}"] if timeout else []
+    if wall_seconds:
+        arguments.append(f"--SandboxedKernelManager.wall_seconds={wall_seconds}")
+    if unisolated:
+        arguments.append("--SandboxedKernelManager.allow_unisolated=True")
+    notes = {}
     with tempfile.TemporaryDirectory(prefix="grading-") as runtime:
-        folders = [Path(runtime) / str(k) if isolate else None for k in range(len(work))]
+        folders = [Path(runtime) / str(k) for k in range(len(work))]
+        for (assignment, group), folder in zip(work, folders):
+            for student in group:
+                notes[(student, assignment)] = stage(course, assignment, student, folder / "submitted")
+                shutil.rmtree(course.autograded / student / assignment, ignore_errors=True)
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             progress = Progress(sum(len(group) for _, group in work))
             logs = list(pool.map(lambda unit, folder: _grade_group(course, *unit, arguments, folder, progress),
                                  work, folders))
+        kernels = [kernel_reports(folder / "kernels.jsonl") for folder in folders]
     statuses = []
     with Gradebook(course.gradebook_url) as gradebook:
-        for (assignment, group), log in zip(work, logs):
+        for (assignment, group), log, reports in zip(work, logs, kernels):
             with open(course.reports / f"autograde_{assignment}.log", "a") as handle:
                 handle.write(log)
             crashes = nbgrader_reasons(log)
             for student in group:
-                statuses.append(_status(course, gradebook, assignment, student,
-                                        problems[(student, assignment)], crashes.get(student)))
+                status = _status(course, gradebook, assignment, student, problems[(student, assignment)],
+                                 crashes.get(student), reports.get(f"{student}/{assignment}", []))
+                status.notes = notes[(student, assignment)] + status.notes
+                statuses.append(status)
+                for entry in reports.get(f"{student}/{assignment}", []):
+                    enforced.update(entry.get("enforced", {}))
     statuses.sort(key=lambda s: (s.assignment, s.student))
-    write_report(course, statuses)
+    write_report(course, statuses, enforced, unisolated)
     return statuses
 
 
-def write_report(course, statuses):
+def write_report(course, statuses, enforced=None, unisolated=False):
+    """``reports/autograde.json`` (one entry per submission) and ``reports/sandbox.json`` (what held)."""
     course.reports.mkdir(exist_ok=True)
     path = course.reports / "autograde.json"
-    path.write_text(json.dumps([asdict(s) for s in statuses], indent=1))
+    fresh = {(s.student, s.assignment) for s in statuses}
+    kept = [s for s in read_report(course) if (s.student, s.assignment) not in fresh]  # others keep their verdict
+    merged = sorted(kept + list(statuses), key=lambda s: (s.assignment, s.student))
+    path.write_text(json.dumps([asdict(s) for s in merged], indent=1))
+    if enforced is not None:
+        (course.reports / "sandbox.json").write_text(json.dumps({"unisolated": unisolated, "enforced": enforced},
+                                                                indent=1))
     return path
+
+
+def read_enforced(course):
+    """``{budget: mechanism}`` of the last autograde (empty before the first)."""
+    path = course.reports / "sandbox.json"
+    return json.loads(path.read_text())["enforced"] if path.is_file() else {}
 
 
 def read_report(course):

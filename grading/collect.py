@@ -1,12 +1,20 @@
 """Collect submissions into ``submitted/<student>/<assignment>/<notebook>.ipynb``, the layout nbgrader grades.
 
-Two sources: nbgrader's exchange folder (``nbgrader collect`` does the work) and a folder of files
-downloaded from a learning platform, one ``.ipynb`` or ``.zip`` per student with the student id in
-the file name.  Every file that cannot be used is reported, never skipped in silence; an existing
-submission with different content is never replaced without ``force``; files are copied byte for byte.
+Two sources: nbgrader's exchange folder (``nbgrader collect`` does the work, on a staged copy) and a
+folder of files downloaded from a learning platform, one ``.ipynb`` or ``.zip`` per student with the
+student id in the file name.  Every file that cannot be used is reported, never skipped in silence;
+an existing submission with different content is never replaced without ``force``; files are copied
+byte for byte.  Only the assignment's notebooks are taken (regular files, no link followed); a zip
+is checked before anything is read from it (one member per notebook, no overlapping or duplicated
+entries, a cap on the uncompressed total); a student id never starts with ``-`` nor holds control
+characters, and names are printed escaped.
 """
 import os
+import pwd
 import re
+import shutil
+import stat
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -14,9 +22,17 @@ from pathlib import Path, PurePosixPath
 # A leading id of letters, digits, dots and dashes, up to the first "_": "s1234567_week2_numpy_basics.ipynb".
 DEFAULT_PATTERN = r"^(?P<student>[A-Za-z0-9.-]+)_"
 # An id becomes a folder name and an nbgrader student id: no separators, "+", "*", spaces or leading dot.
-VALID_ID = re.compile(r"^[A-Za-z0-9_@-][A-Za-z0-9_.@-]*$")
+# It never starts with "-" (it would read as an option of the commands it is passed to).
+VALID_ID = re.compile(r"^[A-Za-z0-9_@][A-Za-z0-9_.@-]*$")
 IGNORED_IN_ZIP = {"__MACOSX", ".ipynb_checkpoints"}
 MAX_NOTEBOOK_BYTES = 100 * 1000 * 1000  # nbgrader's own default limit (CourseDirectory.max_file_size)
+MAX_ZIP_TOTAL = 200 * 1000 * 1000      # uncompressed bytes taken from one zip
+LOCAL_HEADER = 30                       # bytes of a zip local file header before its name
+
+
+def printable(text):
+    """``text`` with control and other unprintable characters escaped, safe to print on one line."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
 
 
 class CollectError(ValueError):
@@ -36,11 +52,11 @@ class Collection:
         """One printable line per collected submission, problem and note."""
         def show(path):
             path = Path(path)
-            return str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
-        return ([f"collected  {student:<16} {show(path)}" for student, path in self.collected]
-                + [f"unchanged  {student:<16} {show(path)}" for student, path in self.unchanged]
-                + [f"PROBLEM    {show(name)}: {reason}" for name, reason in self.problems]
-                + [f"note       {note}" for note in self.notes])
+            return printable(path.relative_to(root) if root and path.is_relative_to(root) else path)
+        return ([f"collected  {printable(student):<16} {show(path)}" for student, path in self.collected]
+                + [f"unchanged  {printable(student):<16} {show(path)}" for student, path in self.unchanged]
+                + [f"PROBLEM    {show(name)}: {printable(reason)}" for name, reason in self.problems]
+                + [f"note       {printable(note)}" for note in self.notes])
 
 
 # ---- nbgrader's exchange --------------------------------------------------------------------------
@@ -62,10 +78,70 @@ def _log_records(text):
     return [tuple(record) for record in records]
 
 
+def _copy_regular(source, target):
+    """Copy the regular file ``source`` (never through a link) to ``target``; ``""`` or why not."""
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        return f"not taken: {exc.strerror.lower()} (a link?)"
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return "not taken: not a regular file"
+        if info.st_size > MAX_NOTEBOOK_BYTES:
+            return f"not taken: {info.st_size} bytes, over the {MAX_NOTEBOOK_BYTES}-byte limit"
+        target.write_bytes(handle.read())
+    return ""
+
+
+def stage_inbound(course, inbound, staged, assignments, result):
+    """Copy the trusted part of an exchange's ``inbound/`` into ``staged``: for each submission folder
+    whose student id is valid and, where that id is a Unix user, is owned by that user, only the
+    assignment's notebooks and ``timestamp.txt``.  Everything else is a reported problem."""
+    staged.mkdir(parents=True)
+    for folder in sorted(inbound.iterdir()):
+        parts = folder.name.split("+")
+        if len(parts) < 3 or parts[1] not in assignments:
+            continue
+        student, assignment = parts[0], parts[1]
+        if not VALID_ID.match(student):
+            result.problems.append((folder, f"student id {student!r} is not usable (letters, digits, '.', '_', '@', "
+                                            "'-', not first); not collected"))
+            continue
+        if folder.is_symlink() or not folder.is_dir():
+            result.problems.append((folder, "not a folder (a link?); not collected"))
+            continue
+        try:
+            owner = pwd.getpwnam(student).pw_uid
+        except KeyError:
+            owner = None
+        if owner is not None and folder.lstat().st_uid != owner:
+            result.problems.append((folder, f"submitted under the name of {student} but owned by uid "
+                                            f"{folder.lstat().st_uid}: not collected (someone else's submission?)"))
+            continue
+        target = staged / folder.name
+        target.mkdir()
+        wanted = set(course.notebooks(assignment)) | {"timestamp.txt"}
+        for path in sorted(folder.rglob("*")):
+            relative = str(path.relative_to(folder))
+            if path.is_dir() and not path.is_symlink():
+                continue
+            if relative not in wanted:
+                if relative != "submission_secret.txt":  # nbgrader's own
+                    result.notes.append(f"{assignment}: {student}: extra file {relative!r} not taken (only the "
+                                        "assignment's notebooks are graded)")
+                continue
+            reason = _copy_regular(path, target / relative)
+            if reason:
+                result.problems.append((path, reason))
+
+
 def collect_exchange(course, exchange_root, assignments=None):
     """``nbgrader collect --update`` from the exchange at ``exchange_root`` for each assignment.
 
     nbgrader takes each student's latest submission and replaces an older one already collected.
+    It works on a staged copy of ``inbound/`` (:func:`stage_inbound`), so only notebooks of folders
+    owned by the students they name reach ``submitted/``.
     """
     exchange_root = Path(exchange_root).resolve()
     unknown = sorted(set(assignments or []) - set(course.assignments()))
@@ -76,8 +152,21 @@ def collect_exchange(course, exchange_root, assignments=None):
         result.problems.append((str(exchange_root), "no such exchange folder; pass the folder nbgrader's "
                                 "Exchange.root points to (it holds <course_id>/inbound/)"))
         return result
+    with tempfile.TemporaryDirectory(prefix="exchange-") as staging:
+        course_id = "nn-from-scratch"
+        inbound = exchange_root / course_id / "inbound"
+        if inbound.is_dir():
+            stage_inbound(course, inbound, Path(staging) / course_id / "inbound",
+                          set(assignments or course.assignments()), result)
+            exchange_root = Path(staging)
+        _collect_staged(course, exchange_root, assignments, result)
+    return result
+
+
+def _collect_staged(course, exchange_root, assignments, result):
     for assignment in assignments or course.assignments():
-        process = course.nbgrader("collect", assignment, "--update", f"--Exchange.root={exchange_root}")
+        process = course.nbgrader("collect", assignment, "--update", f"--Exchange.root={exchange_root}",
+                                  "--CollectApp.check_owner=False")
         records = _log_records(process.stdout + process.stderr)
         for level, message in records:
             done, same = _DONE.match(message), _SAME.match(message)
@@ -90,7 +179,6 @@ def collect_exchange(course, exchange_root, assignments=None):
         if process.returncode != 0:
             errors = [m for level, m in records if level in ("CRITICAL", "ERROR")] or [process.stderr.strip()[-500:]]
             result.problems.append((assignment, "nbgrader collect failed: " + "; ".join(errors)))
-    return result
 
 
 # ---- files downloaded from a learning platform ----------------------------------------------------
@@ -137,12 +225,44 @@ def notebook_for(file_name, notebooks):
     return named[0], ""
 
 
+def _overlapping(members):
+    """Why the entries of a zip's central directory overlap or repeat (a zip bomb's trick), or ``""``."""
+    spans = sorted((m.header_offset, m.header_offset + LOCAL_HEADER + len(m.orig_filename.encode("utf-8", "replace"))
+                    + m.compress_size, m.filename) for m in members)
+    names = [m.filename for m in members]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        return f"entries listed more than once ({printable(twice[:3])})"
+    for (start, end, name), (next_start, _, other) in zip(spans, spans[1:]):
+        if next_start < end:
+            return f"entries {printable(name)!r} and {printable(other)!r} overlap"
+    return ""
+
+
+def _read_member(archive, member):
+    """The bytes of ``member``, never more than its declared size (nor the limit)."""
+    with archive.open(member) as handle:
+        data = handle.read(min(member.file_size, MAX_NOTEBOOK_BYTES) + 1)
+    if len(data) > member.file_size:
+        raise ValueError(f"member {member.filename!r} holds more than its declared size")
+    return data
+
+
 def read_zip(path, notebooks):
     """``({notebook: bytes}, [reason])`` from a student's zip: only members named like the assignment's
     notebooks, never a member whose path leaves the folder; ``__MACOSX`` and checkpoints are ignored."""
     found, reasons, places = {}, [], {}
     try:
         with zipfile.ZipFile(path) as archive:
+            overlap = _overlapping(archive.infolist())
+            if overlap:
+                return {}, [f"{overlap}: a crafted zip; nothing taken, ask the student to re-upload a plain zip"]
+            wanted = [m for m in archive.infolist() if not m.is_dir()
+                      and PurePosixPath(m.filename.replace("\\", "/")).parts[-1] in notebooks]
+            total = sum(m.file_size for m in wanted if m.file_size <= MAX_NOTEBOOK_BYTES)
+            if total > MAX_ZIP_TOTAL:
+                return {}, [f"the zip's notebooks hold {total} bytes uncompressed, over the {MAX_ZIP_TOTAL}-byte "
+                            "limit; nothing taken"]
             for member in archive.infolist():
                 parts = PurePosixPath(member.filename.replace("\\", "/")).parts
                 if member.is_dir() or IGNORED_IN_ZIP & set(parts):
@@ -157,12 +277,13 @@ def read_zip(path, notebooks):
                                    f"{MAX_NOTEBOOK_BYTES}-byte limit; not extracted")
                     continue
                 places.setdefault(parts[-1], []).append(member.filename)
-                found[parts[-1]] = archive.read(member)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, EOFError) as exc:
+                if len(places[parts[-1]]) == 1:  # a second copy is never read: the name is rejected below
+                    found[parts[-1]] = _read_member(archive, member)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, EOFError, ValueError) as exc:
         return {}, [f"unreadable zip ({type(exc).__name__}: {exc}); ask the student to re-upload it"]
     for name, members in places.items():
         if len(members) > 1:
-            del found[name]
+            found.pop(name, None)
             reasons.append(f"{name} is in the zip {len(members)} times ({members}); none taken, pick one by hand")
     if not found and not places:
         reasons.append(f"no notebook of the assignment in the zip (expected {notebooks})")
@@ -205,6 +326,9 @@ def collect_downloads(course, folder, assignment, pattern=DEFAULT_PATTERN, force
             continue
         if path.suffix.lower() not in (".ipynb", ".zip"):
             result.problems.append((path, f"unexpected file type {path.suffix or '(none)'!r}; expected .ipynb or .zip"))
+            continue
+        if not path.name.isprintable():
+            result.problems.append((path, "the file name holds control characters; rename it"))
             continue
         student, reason = student_id(path.name, regex)
         if reason:

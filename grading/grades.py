@@ -25,7 +25,9 @@ def exercise_scores(course):
 def export(course):
     """Write ``reports/grades.csv`` (one row per submission) and ``reports/grades_by_exercise.csv``.
 
-    A submission that could not be graded has an empty score and its reason, never a silent 0.
+    A submission that could not be graded has an empty score and its reason, never a silent 0; one
+    the last ``make autograde`` did not grade and verify (graded by ``nbgrader autograde`` or Formgrader
+    directly, or a crash before the report) is ``unverified``, with an empty score too.
     """
     statuses = {(s.student, s.assignment): s for s in read_report(course)}
     rows = exercise_scores(course)
@@ -41,8 +43,11 @@ def export(course):
         writer.writerow(["student", "assignment", "score", "max_score", "status", "reason"])
         for (student, assignment), (score, maximum) in sorted(totals.items(), key=lambda kv: (kv[0][1], kv[0][0])):
             status = statuses.get((student, assignment))
-            if status is not None and not status.graded:
-                writer.writerow([student, assignment, "", maximum, "ungradable", status.reason])
+            if status is None:
+                writer.writerow([student, assignment, "", f"{maximum:g}", "unverified",
+                                 "not graded and verified by `make autograde`: run it again"])
+            elif not status.graded:
+                writer.writerow([student, assignment, "", f"{maximum:g}", "ungradable", status.reason])
             else:
                 writer.writerow([student, assignment, f"{score:g}", f"{maximum:g}", "graded", ""])
     detail = course.reports / "grades_by_exercise.csv"
@@ -71,8 +76,9 @@ def score_table(course, students=None):
         for student in sorted({r["student"] for r in mine}):
             scores = {r["exercise"]: r["score"] for r in mine if r["student"] == student}
             status = statuses.get((student, assignment))
-            if status is not None and not status.graded:
-                lines.append(f"  {student:<10} UNGRADABLE: {status.reason}")
+            if status is None or not status.graded:
+                reason = status.reason if status else "not graded and verified by `make autograde`"
+                lines.append(f"  {student:<10} {'UNGRADABLE' if status else 'UNVERIFIED'}: {reason}")
                 continue
             lines.append(f"  {student:<10}" + "".join(f" {scores.get(e, 0):>{w}g}" for e, w in zip(exercises, widths))
                          + f"   {sum(scores.values()):g}")

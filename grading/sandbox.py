@@ -1,115 +1,129 @@
-"""Run grading kernels inside a bubblewrap sandbox.
+"""The bubblewrap sandbox a grading kernel runs in: an allow-list file system, no privileges, no network.
 
-Under autograding, student code runs in the kernel.  When ``bwrap`` (Debian package
-``bubblewrap``) works on this machine, each kernel starts inside a sandbox where:
+What the kernel sees (everything else on the machine does not exist for it):
 
-- the course directory and this repository are hidden (solutions in ``notebooks/``, hidden tests,
-  ``references/``, ``gradebook.db``, other students' submissions), except, read-only, the
-  ``course_utils`` package, ``data/`` and the Python environment;
-- the only writable places are the submission's own working copy and a private ``/tmp``;
-- there is no network (a new, empty network namespace) and no view of other processes;
-- address space and CPU time are limited (``RLIMIT_AS``, ``RLIMIT_CPU``).
+- read-only: ``/usr`` (with the ``/bin``, ``/lib``... links), a few files of ``/etc`` (the loader
+  cache, users and groups, fonts), the interpreter (``sys.base_prefix``), the environment
+  (``sys.prefix``), the ``course_utils`` package and the data folders it reads;
+- read-write: the kernel's socket folder (its connection file and IPC sockets), a size-limited
+  ``/tmp`` and a size-limited HOME holding the working copy (``/home/student/work``), where the
+  launcher copies the submission's notebooks.  Nothing written there leaves the sandbox;
+- a cleared environment, no network, its own pid, IPC and UTS namespaces, a new terminal session.
 
-The kernel talks to nbgrader over IPC sockets in a runtime folder bound into the sandbox.
-Without bwrap, grading still works, unisolated, and :func:`missing` says what is not protected.
+Identity: when grading runs as root, the launcher first becomes a dedicated unprivileged uid
+(``setpriv --reuid/--regid --clear-groups``, every capability and the bounding set dropped, no new
+privileges); bubblewrap then runs unprivileged in a user namespace of its own, where it cannot
+create further user namespaces (``--disable-userns``).  Run by an ordinary user, the kernel keeps
+that user's uid but the same file system, namespaces and budgets.
 
-``python -m grading.sandbox CONNECTION_FILE`` is the kernel command nbgrader starts (see
-:func:`kernel_environment`); it runs in the kernel's working folder and execs bwrap.
+The notebooks are copied in from file descriptors the launcher opened without following links.
 """
-import json
 import os
-import resource
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-from .course import REPO_ROOT
+import course_utils
+from course_utils.datasets import cat_data_dir
+from course_utils.paths import DATA_DIR
 
-HIDE = "COURSE_SANDBOX_HIDE"
-SHOW = "COURSE_SANDBOX_SHOW"
-MEMORY = "COURSE_SANDBOX_MEMORY_MB"
-CPU = "COURSE_SANDBOX_CPU_SECONDS"
-DEFAULT_MEMORY_MB = 3072
-DEFAULT_CPU_SECONDS = 900
-
-
-def available():
-    """True when bubblewrap is installed and can create the namespaces it needs here."""
-    if not shutil.which("bwrap"):
-        return False
-    probe = ["bwrap", "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "--dev", "/dev", "true"]
-    return subprocess.run(probe, capture_output=True).returncode == 0
+SANDBOX_UID = 61184   # default uid and gid of the kernel when grading runs as root (no entry in /etc/passwd needed)
+HOME = "/home/student"
+WORK = HOME + "/work"
+SYSTEM = ["/usr", "/etc/ld.so.cache", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/localtime",
+          "/etc/fonts", "/etc/mime.types"]
+LINKS = ["/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"]
+KERNEL_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": HOME, "TMPDIR": "/tmp", "MPLBACKEND": "agg",
+              "MPLCONFIGDIR": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+PASSED_ENV = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "COURSE_CHECK_RECORDS")  # set by the grader for the kernel
 
 
-def missing():
-    """What is not defended when grading without the sandbox (empty when it is available)."""
-    if available():
-        return ""
-    return ("bubblewrap (bwrap) is not available: student code ran WITHOUT isolation. It could read the "
-            "solutions and hidden tests in notebooks/, references/ and other submissions, write to the "
-            "gradebook, use the network, and had no memory limit. Install it (Debian: apt install bubblewrap).")
+class SandboxUnavailable(RuntimeError):
+    """No working sandbox on this machine; the message says how to get one."""
 
 
-def kernel_environment(course, runtime_dir):
-    """Environment and extra nbgrader arguments that make one nbgrader process start sandboxed kernels.
-
-    ``runtime_dir`` must be private to that process: its kernels' connection files and IPC sockets
-    live there (nbgrader's kernel manager puts connection files in ``$TMPDIR``), and it is the only
-    folder besides the working copy that the sandbox binds.
-    """
-    runtime_dir = Path(runtime_dir)
-    spec = runtime_dir / "kernels" / "python3"
-    spec.mkdir(parents=True, exist_ok=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "grading.sandbox", "{connection_file}"],
-        "display_name": "Python 3 (sandboxed grading)",
-        "language": "python",
-        # A SIGINT to the process group would kill bwrap itself; ask the kernel to interrupt instead.
-        "interrupt_mode": "message",
-    }))
-    sockets = runtime_dir / "sockets"
-    sockets.mkdir(exist_ok=True)
-    import course_utils
-
+def read_only_sources():
+    """Host paths the kernel may read, each bound at the same path: the allow-list."""
     package = Path(course_utils.__file__).resolve().parent
-    show = [package, package.parent / "data", Path(sys.prefix).resolve()]
-    env = {
-        "JUPYTER_PATH": str(runtime_dir),
-        "TMPDIR": str(sockets),
-        HIDE: os.pathsep.join(str(p) for p in {Path(course.root).resolve(), REPO_ROOT}),
-        SHOW: os.pathsep.join(str(p) for p in show),
-    }
-    return env, ["--KernelManager.transport=ipc", f"--KernelManager.ip={sockets / 'kernel'}"]
+    found = [Path(p) for p in SYSTEM if Path(p).exists()]
+    found += [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package, Path(DATA_DIR).resolve()]
+    cats = cat_data_dir()
+    if cats is not None:
+        found.append(Path(cats).resolve())
+    unique = []
+    for path in found:  # a folder inside another one already bound adds nothing
+        if not any(path != other and path.is_relative_to(other) for other in found) and path not in unique:
+            unique.append(path)
+    return unique
 
 
-def bwrap_command(connection_file, workdir, hide, show):
-    """The bwrap command line that starts an IPython kernel for ``connection_file`` in ``workdir``."""
-    runtime = str(Path(connection_file).resolve().parent)
-    command = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for folder in hide:
-        command += ["--tmpfs", folder]
-    for folder in show:
-        if Path(folder).exists():
-            command += ["--ro-bind", folder, folder]
-    command += ["--bind", str(workdir), str(workdir), "--bind", runtime, runtime, "--chdir", str(workdir),
-                "--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent",
-                "--unsetenv", "JPY_PARENT_PID",  # its pid means nothing inside the new pid namespace
-                "--setenv", "HOME", str(workdir), "--setenv", "MPLCONFIGDIR", "/tmp", "--setenv", "TMPDIR", "/tmp",
-                sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
-    return command
+def _with_parents(path, made):
+    """``--dir`` options creating the missing parents of ``path`` traversable by the kernel's uid (bwrap makes them 0700)."""
+    args = []
+    for parent in reversed(Path(path).parents):
+        if str(parent) != "/" and parent not in made:
+            made.add(parent)
+            args += ["--perms", "0755", "--dir", str(parent)]
+    return args
 
 
-def main(connection_file):
-    hide = [p for p in os.environ.get(HIDE, "").split(os.pathsep) if p]
-    show = [p for p in os.environ.get(SHOW, "").split(os.pathsep) if p]
-    memory = int(os.environ.get(MEMORY, DEFAULT_MEMORY_MB)) * 1024 * 1024
-    cpu = int(os.environ.get(CPU, DEFAULT_CPU_SECONDS))
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    command = bwrap_command(connection_file, Path.cwd(), hide, show)
-    os.execvp(command[0], command)
+def bwrap_arguments(read_only, runtime, notebooks, budget, uid=None):
+    """The command line (without the kernel's own) that starts the sandbox.
+
+    ``read_only`` are host paths bound read-only at the same place, ``runtime`` the kernel's socket
+    folder (bound read-write), ``notebooks`` ``[(fd, name)]`` readable descriptors of the notebooks
+    copied into the working copy, ``budget`` a :class:`grading.budgets.Budget`.  With ``uid`` (the
+    launcher is root), bubblewrap builds the file system as root, keeps only the capabilities
+    ``setpriv`` needs to become ``uid``, and a second, unprivileged bubblewrap puts that uid in a user
+    namespace that can create no other; otherwise one unprivileged bubblewrap does everything.
+    """
+    isolate = ["--unshare-user", "--disable-userns"]
+    args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--clearenv"]
+    args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"] \
+        if uid is not None else isolate
+    made = set()
+    for link in LINKS:
+        if os.path.islink(link):
+            args += ["--symlink", os.readlink(link), link]
+    for path in read_only:
+        args += _with_parents(path, made) + ["--ro-bind", str(path), str(path)]
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--size", str(budget.tmp_mb * 2 ** 20), "--tmpfs", "/tmp", "--chmod", "1777", "/tmp"]
+    args += _with_parents(HOME, made) + ["--size", str(budget.work_mb * 2 ** 20), "--tmpfs", HOME,
+                                         "--chmod", "0777", HOME, "--perms", "0777", "--dir", WORK]
+    for fd, name in notebooks:
+        args += ["--perms", "0644", "--file", str(fd), f"{WORK}/{name}"]
+    args += _with_parents(runtime, made) + ["--bind", str(runtime), str(runtime), "--chdir", WORK]
+    env = dict(KERNEL_ENV, **{k: os.environ[k] for k in PASSED_ENV if k in os.environ})
+    for key, value in sorted(env.items()):
+        args += ["--setenv", key, value]
+    if uid is not None:
+        args += drop_identity(uid) + ["bwrap", *isolate, "--bind", "/", "/", "--ro-bind", "/proc", "/proc",
+                                      "--dev-bind", "/dev", "/dev", "--chdir", WORK, "--die-with-parent"]
+    return args
 
 
-if __name__ == "__main__":
-    main(sys.argv[1])
+def drop_identity(uid):
+    """The ``setpriv`` prefix that makes root the unprivileged ``uid`` with no capabilities."""
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all", "--no-new-privs", "--"]
+
+
+def missing_tools():
+    """Why the sandbox cannot even be tried here, or ``""``."""
+    if not shutil.which("bwrap"):
+        return "bubblewrap is not installed (Debian/Ubuntu: apt install bubblewrap; Fedora: dnf install bubblewrap)"
+    if os.geteuid() == 0 and not shutil.which("setpriv"):
+        return "setpriv is not installed (Debian/Ubuntu: apt install util-linux), so the kernel would run as root"
+    return ""
+
+
+def how_to_fix(reason):
+    return (f"no working grading sandbox: {reason}. Student code would run unisolated (it could read the "
+            "solutions, other submissions and the gradebook). Fix: install bubblewrap (apt install bubblewrap) and "
+            "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, "
+            "user.max_user_namespaces > 0), then check with `python -m grading.launcher --probe`. To grade WITHOUT "
+            "isolation anyway (trusted submissions only), set c.SandboxedKernelManager.allow_unisolated = True "
+            "in nbgrader_config.py or pass --unisolated to `python -m grading autograde`.")

@@ -52,6 +52,7 @@ VICTIM = "honest"        # the solved submission that cheats try to read, overwr
 MARKER = "PWNED_"        # cheats that write try to create files named PWNED_<student>
 PARTIAL = ("sigmoid", "sigmoid_derivative")   # solved in the partial base: 2 + 1 = 3 points
 FAST_TIMING = ("n = 1_000_000", "n = 10_000")  # the ungraded timing demo, shortened (an unlocked cell)
+WALL_CELLS, WALL_SLEEP = 8, 8    # the wall_clock cheat: 64 s in cells that each stay under the 10 s timeout
 TEXTBOOK_SIGMOID = {"sigmoid": ("return np.where(z >= 0, 1.0, E) / (1.0 + E)", "return 1.0 / (1.0 + np.exp(-z))")}
 
 
@@ -417,6 +418,147 @@ for _target in _targets:
         print("cannot write", _target, type(_error).__name__)
 '''
 
+STEAL_ANYWHERE = SOLUTION_THIEF + '''
+# Walk the file system for copies of this assignment's notebook that still hold solution cells (an
+# nbgrader exchange, an LMS download folder, another clone of the course) and run their solutions.
+import os
+_skip = {"/proc", "/sys", "/dev", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/boot", "/run"}
+_found = []
+for _root, _dirs, _files in os.walk("/"):
+    _dirs[:] = [d for d in _dirs if os.path.join(_root, d) not in _skip and not d.startswith(".")
+                and d not in ("site-packages", "node_modules") and _root.count("/") < 9]
+    if "numpy_basics.ipynb" in _files:
+        _found.append(pathlib.Path(_root) / "numpy_basics.ipynb")
+_take_solutions([p for p in _found if "BEGIN SOLUTION" in p.read_text(errors="replace")][:20])
+get_ipython().events.register("post_run_cell", _redefine)
+_redefine()
+'''
+
+ROOT_POWERS = '''
+# Use what root can do: read /etc/shadow, unmount what hides the course, become root again,
+# create a user namespace (where one holds every capability).
+import ctypes, os
+for _path in ["/etc/shadow", "/root/.bash_history", "/etc/sudoers"]:
+    try:
+        open(_path).read(1)
+        print("read", _path)
+    except Exception as _error:
+        print("cannot read", _path, type(_error).__name__)
+_libc = ctypes.CDLL(None, use_errno=True)
+for _target in [b"/tmp", b"/home/student", b"/proc"]:
+    if _libc.umount2(_target, 2) == 0:
+        print("read: unmounted", _target)
+try:
+    os.setuid(0)
+    print("read: setuid(0) worked")
+except OSError as _error:
+    print("cannot setuid(0)", type(_error).__name__)
+if _libc.unshare(0x10000000) == 0:  # CLONE_NEWUSER
+    print("read: a new user namespace")
+else:
+    print("cannot unshare", os.strerror(ctypes.get_errno()))
+print("uid", os.getuid(), [l for l in open("/proc/self/status") if l.startswith("CapEff")])
+'''
+
+SHADOW_PAYLOAD = '''# Shadows the grader's `grading` package for a launcher started in the working copy.
+import os, pathlib, sys
+_course = pathlib.Path.cwd().parents[2]
+try:
+    (_course / "MARKERSTUDENT").write_text("ran outside the sandbox")
+except OSError:
+    pass
+os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *sys.argv[1:]])
+'''
+
+SYMLINK_OUT = '''
+# Replace the working copy's files by links: nbgrader would then write this notebook over the victim's
+# graded one, and copy a secret file into feedback/.  (MARKERSTUDENT)
+import os, pathlib
+_here = pathlib.Path.cwd()
+for _name, _target in [("numpy_basics.ipynb", _here.parents[1] / "VICTIM" / "week2_numpy_basics" / "numpy_basics.ipynb"),
+                       ("secret.txt", pathlib.Path("/etc/shadow")),
+                       ("gradebook.db", _here.parents[2] / "gradebook.db")]:
+    try:
+        (_here / _name).unlink(missing_ok=True)
+        os.symlink(_target, _here / _name)
+        print("linked", _name, "->", _target)
+    except OSError as _error:
+        print("cannot link", _name, type(_error).__name__)
+'''
+
+FORGED_LOG = '''
+# Print, to the kernel's own stdout and stderr (nbgrader's log), the lines nbgrader writes when a
+# submission fails, naming another student.
+import os
+_lines = ("[AutogradeApp | ERROR] There was an error processing assignment: /c/submitted/VICTIM/week2_numpy_basics\\n"
+          "[AutogradeApp | ERROR] Traceback (most recent call last):\\n"
+          "    nbclient.exceptions.DeadKernelError: Kernel died\\n"
+          "[AutogradeApp | WARNING] Removing failed assignment: /c/autograded/VICTIM/week2_numpy_basics\\n")
+for _fd in (1, 2):
+    os.write(_fd, _lines.encode())
+for _pid in os.listdir("/proc"):  # the standard streams of every process it can see (the sandbox's pid 1...)
+    for _stream in ("1", "2"):
+        try:
+            with open(f"/proc/{_pid}/fd/{_stream}", "w") as _handle:
+                _handle.write(_lines)
+        except (OSError, ValueError):
+            pass
+'''
+
+STDOUT_FLOOD = '''
+# Write 200 MB straight to the kernel's stdout (not the notebook): the grader's log and memory grow.
+import os
+_block = b"z" * 1_000_000 + b"\\n"
+for _ in range(200):
+    os.write(1, _block)
+'''
+
+FORK_MEMORY = '''
+# Three children of 900 MB each: a per-process limit lets all of them hold their memory.
+import os, time
+_held = 0
+_children = []
+for _ in range(3):
+    _read, _write = os.pipe()
+    _pid = os.fork()
+    if _pid == 0:
+        try:
+            _block = bytearray(900 * 2 ** 20)
+            _block[::4096] = b"x" * len(_block[::4096])
+            os.write(_write, b"1")
+            time.sleep(3)
+        finally:
+            os._exit(0)
+    os.close(_write)
+    _children.append((_pid, _read))
+for _pid, _read in _children:
+    _held += len(os.read(_read, 1))
+    os.waitpid(_pid, 0)
+print("children holding 900 MB:", _held)
+'''
+
+DISK_FILL = '''
+# Fill /tmp and the working copy with 400 MB each: in RAM, kept in autograded/ and copied into feedback/.
+import pathlib
+for _folder in [pathlib.Path("/tmp"), pathlib.Path.cwd()]:
+    _written = 0
+    try:
+        with open(_folder / "filler.bin", "wb") as _handle:
+            for _ in range(400):
+                _handle.write(b"\\0" * 2 ** 20)
+                _written += 1
+    except OSError as _error:
+        print("stopped", type(_error).__name__)
+    print("MB written in", _folder, _written)
+'''
+
+WRAPPER_TWIN = '''
+# Answer the exercise with the course package's own sigmoid, under another name.
+from course_utils.activations import sigmoid as _ready_made
+def sigmoid(z):
+    return _ready_made(z)
+'''
+
 
 def planted(code, student):
     return code.replace("REPO", str(REPO)).replace("VICTIM", VICTIM).replace("MARKER", MARKER) \
@@ -676,6 +818,36 @@ def fixtures(release_nb, source_nb):
           WRITE_OTHERS, sandbox=True)
     cheat("write_data", "writes a marker into data/ and rewrites bytes of data/digits.h5 and course_utils/checks.py",
           WRITE_DATA, sandbox=True)
+
+    # ---- attacks on the grader itself (issue 8): each must lose, and touch nothing outside its copy
+    cheat("steal_anywhere", "the untouched release that walks the whole file system for copies of the notebook "
+          "with solutions (an exchange inbound folder, LMS downloads, other clones) and runs them", STEAL_ANYWHERE,
+          base=b.release, honest=0.0, sandbox=True)
+    cheat("root_powers", "partial; reads /etc/shadow, unmounts the sandbox's tmpfs, setuid(0), a new user namespace",
+          ROOT_POWERS, sandbox=True)
+    add("shadow_module", "cheat", "partial, plus grading/__init__.py and grading/sandbox.py next to the notebook: "
+        "a launcher started in the working copy runs them outside the sandbox",
+        lambda student: {NOTEBOOK: to_bytes(b.partial()), "grading/__init__.py": b"",
+                         "grading/sandbox.py": planted(SHADOW_PAYLOAD, student).encode(),
+                         "grading/launcher.py": planted(SHADOW_PAYLOAD, student).encode()},
+        score=partial_score, honest=partial_score, sandbox=True)
+    cheat("symlink_victim", "partial; replaces its working copy's notebook by a link to the victim's graded "
+          "notebook, and adds links to /etc/shadow and gradebook.db", SYMLINK_OUT, sandbox=True)
+    for name in ("a_forged_log", "z_forged_log"):  # graded before and after the victim
+        cheat(name, "partial; prints nbgrader's failure lines naming the victim on the kernel's own stdout/stderr",
+              FORGED_LOG, sandbox=True)
+    cheat("stdout_flood", "partial; writes 200 MB straight to the kernel's stdout", STDOUT_FLOOD, sandbox=True)
+    cheat("fork_memory", "partial; three forked children hold 900 MB each", FORK_MEMORY, sandbox=True)
+    cheat("disk_fill", "partial; writes 400 MB into /tmp and 400 MB into its working copy", DISK_FILL, sandbox=True)
+
+    cheat("wrapper_twin", "the untouched release whose sigmoid is a one-line wrapper around course_utils's sigmoid",
+          WRAPPER_TWIN, base=b.release, honest=0.0)
+
+    def slow_cells(nb, student):
+        for k in range(WALL_CELLS):
+            nb["cells"].append(code_cell(f"import time\ntime.sleep({WALL_SLEEP})  # slow cell {k}\n"))
+    add("wall_clock", "cheat", f"partial; {WALL_CELLS} added cells sleep {WALL_SLEEP} s each, under the cell timeout",
+        one(edited(b.partial, slow_cells)), reason="wall clock", honest=partial_score, sandbox=True)
     return found
 
 

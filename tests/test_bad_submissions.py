@@ -1,13 +1,18 @@
 """Every bad submission of tests/bad_submissions.py, graded in one batch, gets exactly its expected outcome.
 
 One module fixture releases week2_numpy_basics in a temporary course, submits every fixture as its
-own student, autogrades them all at once (2 jobs, a 10 s cell timeout), then regrades a few serially
-(1 job), which must give the same outcomes: grading is repeatable and JOBS does not change it.  The
-cheats that only the sandbox stops are submitted only when ``grading.sandbox`` is available: they
-really try to read the solutions and write the gradebook, other submissions and the data files.
+own student, autogrades them all at once (2 jobs, a 10 s cell timeout, a 40 s wall clock per
+notebook), then regrades a few serially (1 job), which must give the same outcomes: grading is
+repeatable and JOBS does not change it.  The cheats that only the sandbox stops are submitted only
+when the sandbox works here: they really try to read the solutions, the machine's secrets and other
+copies of the course, and to write the gradebook, other submissions and the data files.  A copy of
+the instructor's notebook is planted outside the course (an nbgrader exchange's inbound folder) as
+bait for the thief that walks the disk.
 """
 import hashlib
+import os
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -16,18 +21,20 @@ import pytest
 import bad_submissions as bs
 from course_utils.paths import DATA_DIR
 from course_utils.references import reference_path
-from grading import autograde, release, sandbox
+from grading import autograde, release
 from grading.course import REPO_ROOT, copy_course
 from grading.notebook_cells import load, nbgrader_meta
 
 pytestmark = pytest.mark.xdist_group("bad_submissions")
 
 TIMEOUT = 10  # seconds per cell: the endless loop and the sleep rely on it
-SANDBOX = sandbox.available()
-NO_SANDBOX = "grading.sandbox (bubblewrap) is not available: this cheat is only stopped by the sandbox, so it is " \
-             "neither submitted nor graded here"
+WALL_SECONDS = 40  # per notebook: the wall_clock cheat relies on it
+PROBLEM, ENFORCED = autograde.sandbox_problem()
+SANDBOX = not PROBLEM
+NO_SANDBOX = f"the grading sandbox does not work here ({PROBLEM}): this cheat is only stopped by the sandbox, " \
+             "so it is neither submitted nor graded here"
 REGRADED = ["honest", "untouched", "test_deleted", "custom_exc", "records_off", "kernel_killed", "invalid_json",
-            "write_gradebook"]
+            "write_gradebook", "a_forged_log"]
 
 
 def _catalogue():
@@ -55,12 +62,17 @@ def graded(tmp_path_factory):
     catalogue = bs.fixtures(load(course.release_dir / bs.ASSIGNMENT / bs.NOTEBOOK),
                             load(course.source / bs.ASSIGNMENT / bs.NOTEBOOK))
     students = bs.write(course.submitted, catalogue, with_sandbox_cheats=SANDBOX)
+    bait = course.root.parent / "srv" / "exchange" / "nn-from-scratch" / "inbound" / f"x+{bs.ASSIGNMENT}+1"
+    bait.mkdir(parents=True)
+    shutil.copy(course.source / bs.ASSIGNMENT / bs.NOTEBOOK, bait / bs.NOTEBOOK)
     before, protected = digests(course.submitted), protected_files()
-    statuses = autograde.autograde(course, assignments=[bs.ASSIGNMENT], jobs=2, timeout=TIMEOUT, isolate=SANDBOX)
+    statuses = autograde.autograde(course, assignments=[bs.ASSIGNMENT], jobs=2, timeout=TIMEOUT,
+                                   wall_seconds=WALL_SECONDS, unisolated=not SANDBOX)
+    autograded = digests(course.autograded)
     again = [s for s in REGRADED if s in students]
     regraded = autograde.autograde(course, assignments=[bs.ASSIGNMENT], students=again, jobs=1, timeout=TIMEOUT,
-                                   isolate=SANDBOX)
-    yield {"course": course, "students": students,
+                                   wall_seconds=WALL_SECONDS, unisolated=not SANDBOX)
+    yield {"course": course, "students": students, "autograded": autograded,
            "status": {s.student: s for s in statuses}, "regraded": {s.student: s for s in regraded},
            "before": before, "after": digests(course.submitted), "protected": (protected, protected_files())}
     for fixture in catalogue:  # a marker left in the repository by a broken sandbox must not stay there
@@ -182,3 +194,76 @@ def test_sandboxed_cheat_left_no_trace(graded, student):
     assert graded["after"][victim] == graded["before"][victim]
     before, after = graded["protected"]
     assert after == before, f"changed: {[str(p) for p in before if before[p] != after.get(p)]}"
+
+
+def output_of(graded, student):
+    return cheat_output(graded["course"], student)
+
+
+@pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
+def test_the_thief_that_walks_the_disk_finds_nothing(graded):
+    assert "read " not in output_of(graded, "steal_anywhere")
+    assert graded["status"]["steal_anywhere"].score == 0
+
+
+@pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
+def test_root_powers_are_gone(graded):
+    text = output_of(graded, "root_powers")
+    assert "cannot read /etc/shadow" in text and "cannot setuid(0)" in text and "cannot unshare" in text
+    assert "uid 0" not in text and "CapEff:\\t0000000000000000" in text
+
+
+@pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
+def test_files_brought_by_a_submission_are_reported_and_never_run(graded):
+    status = graded["status"]["shadow_module"]
+    assert any("grading/sandbox.py" in note for note in status.notes), status.notes
+    assert not (graded["course"].root / (bs.MARKER + "shadow_module")).exists()
+    assert not (graded["course"].autograded / "shadow_module" / bs.ASSIGNMENT / "grading").exists()
+
+
+@pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
+def test_nothing_the_kernel_writes_reaches_autograded(graded):
+    """Links, big files: the graded folders hold only the graded notebooks, regular files."""
+    course = graded["course"]
+    for student in graded["students"]:
+        folder = course.autograded / student / bs.ASSIGNMENT
+        if folder.is_dir():
+            names = sorted(os.listdir(folder))
+            assert names in ([], [bs.NOTEBOOK], [bs.NOTEBOOK, "timestamp.txt"]), (student, names)
+            assert not (folder / bs.NOTEBOOK).is_symlink()
+    victim = load(course.autograded / bs.VICTIM / bs.ASSIGNMENT / bs.NOTEBOOK)
+    assert bs.MARKER not in str(victim), "the victim's graded notebook was overwritten"
+    assert "MB written in /tmp 256" not in output_of(graded, "disk_fill")
+    written = [int(line.split()[-1]) for line in output_of(graded, "disk_fill").splitlines() if "MB written" in line]
+    assert len(written) == 2 and max(written) < 260, written
+
+
+@pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
+def test_the_victim_graded_between_two_log_forgers_keeps_its_score(graded):
+    """a_forged_log is graded before the victim, z_forged_log after; both print nbgrader's failure lines."""
+    for run in ("status", "regraded"):
+        victim = graded[run].get(bs.VICTIM)
+        assert victim.graded and victim.score == 10, victim.line()
+    log = (graded["course"].reports / f"autograde_{bs.ASSIGNMENT}.log")
+    assert log.stat().st_size < 5_000_000, "the kernel's stdout reached the grader's log"
+    assert "There was an error processing assignment: /c/submitted" not in log.read_text()
+
+
+@pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
+def test_memory_is_a_budget_across_processes(graded):
+    if "cgroup" not in ENFORCED.get("memory", ""):
+        pytest.skip(f"no writable cgroup here: memory is only limited per process ({ENFORCED.get('memory')})")
+    text = output_of(graded, "fork_memory")
+    held = [int(line.split()[-1]) for line in text.splitlines() if line.startswith("children holding")]
+    assert held and held[0] < 3, text[-500:]
+
+
+def test_the_report_says_which_budgets_held(graded):
+    enforced = autograde.read_enforced(graded["course"])
+    assert {"memory", "processes", "wall_seconds", "tmp_mb", "work_mb", "identity"} <= set(enforced), enforced
+
+
+def test_a_wrapper_around_the_course_utils_twin_earns_nothing_and_says_why(graded):
+    status = graded["status"]["wrapper_twin"]
+    assert status.score == 0
+    assert any("test_sigmoid withdrawn" in note and "course_utils twin" in note for note in status.notes), status.notes

@@ -239,3 +239,65 @@ def test_exchange_round_trip(course, tmp_path):
     second = collect_exchange(course, exchange, [ASSIGNMENT])
     assert second.problems == [] and second.collected == []
     assert sorted(student for student, _ in second.unchanged) == ["alice", "bob", "carol"]
+
+
+def overlapping_zip(path, member, copies):
+    """A zip whose central directory lists the one stored ``member`` ``copies`` times under other names."""
+    make_zip(path, {member: b"{" + b" " * 2_000_000 + b"}"})
+    data = path.read_bytes()
+    end = data.rindex(b"PK\x05\x06")
+    start = int.from_bytes(data[end + 16:end + 20], "little")
+    entry = data[start:end]
+    name_length = int.from_bytes(entry[28:30], "little")
+    entries = []
+    for k in range(copies):  # the same local header (offset and sizes), under the name d<k>/<member>
+        name = f"d{k}/".encode() + entry[46:46 + name_length]
+        entries.append(entry[:28] + len(name).to_bytes(2, "little") + entry[30:46] + name)
+    directory = b"".join(entries)
+    tail = bytearray(data[end:])
+    tail[8:10] = tail[10:12] = copies.to_bytes(2, "little")
+    tail[12:16] = len(directory).to_bytes(4, "little")
+    path.write_bytes(data[:start] + directory + bytes(tail))
+    return path
+
+
+def test_a_zip_with_overlapping_entries_is_refused_before_anything_is_read(course, downloads):
+    overlapping_zip(downloads / "s1_week2.zip", NOTEBOOK, 50)
+    with zipfile.ZipFile(downloads / "s1_week2.zip") as archive:
+        assert len(archive.infolist()) == 50  # what a naive reader would decompress, 50 times
+    result = collect_downloads(course, downloads, ASSIGNMENT)
+    assert result.collected == [] and "crafted zip" in reasons(result)["s1_week2.zip"]
+
+
+def test_ids_starting_with_a_dash_and_control_characters_are_refused_and_printed_escaped(course, downloads):
+    (downloads / f"-rf_{NOTEBOOK}").write_bytes(notebook_bytes("dash"))
+    (downloads / f"s2_week2\nPROBLEM none.ipynb").write_bytes(notebook_bytes("newline"))
+    result = collect_downloads(course, downloads, ASSIGNMENT)
+    assert result.collected == []
+    assert "not usable" in reasons(result)[f"-rf_{NOTEBOOK}"]
+    assert "control characters" in reasons(result)["s2_week2\nPROBLEM none.ipynb"]
+    lines = result.lines(course.root)
+    assert len(lines) == 2 and all("\n" not in line for line in lines) and any("\\n" in line for line in lines)
+
+
+def test_exchange_takes_only_notebooks_of_folders_owned_by_the_student_they_name(course, tmp_path):
+    """``daemon`` is a Unix user: a folder under that name owned by root (the test runs as root, or by
+    whoever runs it) is not theirs.  Extra files and links in a submission are not taken."""
+    import os
+    import pwd
+    daemon = pwd.getpwnam("daemon").pw_uid if "daemon" in {p.pw_name for p in pwd.getpwall()} else None
+    if daemon is None or daemon == os.getuid():
+        pytest.skip("needs a Unix user 'daemon' other than the one running the tests")
+    exchange = tmp_path / "exchange"
+    (exchange / "nn-from-scratch" / "inbound").mkdir(parents=True)
+    write_inbound(exchange, "daemon", "2099-01-01 00:00:00.000000 UTC", notebook_bytes("forged"))
+    write_inbound(exchange, "erin", "2099-01-01 00:00:00.000000 UTC", notebook_bytes("erin"))
+    erin = next((exchange / "nn-from-scratch" / "inbound").glob("erin+*"))
+    (erin / "helper.py").write_text("print('run me')\n")
+    (erin / "secret.txt").symlink_to("/etc/passwd")
+    result = collect_exchange(course, exchange, [ASSIGNMENT])
+    assert [student for student, _ in result.collected] == ["erin"], result.lines()
+    assert any("owned by uid" in reason for _, reason in result.problems), result.lines()
+    assert sorted(p.name for p in (course.submitted / "erin" / ASSIGNMENT).iterdir()) == [NOTEBOOK, "timestamp.txt"]
+    assert any("helper.py" in note for note in result.notes) and any("secret.txt" in note for note in result.notes)
+    assert not (course.submitted / "daemon").exists()

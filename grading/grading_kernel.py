@@ -1,0 +1,98 @@
+"""The kernel manager nbgrader uses for every kernel it starts: always the sandbox, or a refusal.
+
+Selected in ``nbgrader_config.py`` (through :class:`grading.sandboxed_execute.SandboxedExecute`), so
+``make autograde``, ``nbgrader autograde`` on the command line and Formgrader's Autograde button all
+grade the same way.  Whatever kernelspec a notebook names, the kernel command is
+``python -I -m grading.launcher`` (:mod:`grading.launcher`), with the budgets below, IPC sockets in
+a private folder and the kernel's stdout / stderr sent to ``/dev/null``.  When the sandbox does not
+work on this machine, starting a kernel fails with a message that says how to fix it, unless
+``allow_unisolated`` was set on purpose.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Bool, Float, Integer, Unicode
+
+from . import budgets, sandbox
+from .launcher import SETTINGS
+
+_DEFAULT = budgets.Budget()
+
+
+def probe():
+    """``(problem, found)`` of ``python -I -m grading.launcher --probe`` (``problem`` empty: the sandbox works)."""
+    done = subprocess.run([sys.executable, "-I", "-m", "grading.launcher", "--probe"], capture_output=True,
+                          text=True, cwd="/", timeout=120)
+    try:
+        found = json.loads(done.stdout)
+    except ValueError:
+        return f"the sandbox probe failed: {(done.stderr or done.stdout).strip()[-300:]}", {}
+    return found.get("problem", ""), found
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Starts every kernel in the grading sandbox, under the budgets configured here."""
+
+    memory_mb = Integer(_DEFAULT.memory_mb, help="Memory of the kernel, all its processes together (MiB)").tag(config=True)
+    processes = Integer(_DEFAULT.processes, help="Processes and threads the kernel may have at once").tag(config=True)
+    cpus = Float(_DEFAULT.cpus, help="CPU share of the kernel (cores; cgroup quota)").tag(config=True)
+    cpu_seconds = Integer(_DEFAULT.cpu_seconds, help="CPU time of the kernel (seconds)").tag(config=True)
+    wall_seconds = Integer(_DEFAULT.wall_seconds, help="Wall clock of one notebook, start to end (seconds)").tag(config=True)
+    tmp_mb = Integer(_DEFAULT.tmp_mb, help="Size of the kernel's /tmp (MiB)").tag(config=True)
+    work_mb = Integer(_DEFAULT.work_mb, help="Size of the kernel's working copy and HOME (MiB)").tag(config=True)
+    uid = Integer(sandbox.SANDBOX_UID, help="Unprivileged uid and gid of the kernel when grading runs as root").tag(config=True)
+    report = Unicode("", help="File the launcher appends one JSON line per kernel to (budgets, end)").tag(config=True)
+    allow_unisolated = Bool(False, help="Grade WITHOUT isolation when the sandbox does not work (trusted code only)"
+                            ).tag(config=True)
+
+    _verdict = None  # (problem, found) of the probe, once per process
+
+    @property
+    def kernel_spec(self):
+        return KernelSpec(argv=[sys.executable, "-I", "-m", "grading.launcher", "{connection_file}"],
+                          display_name="Python 3 (grading sandbox)", language="python",
+                          interrupt_mode="message", env={}, resource_dir=str(Path(__file__).parent))
+
+    def budget(self):
+        return budgets.Budget(**{name: getattr(self, name) for name in budgets.Budget.__dataclass_fields__
+                                 if self.has_trait(name)})
+
+    def _unisolated(self):
+        """False when the sandbox works; True when it does not and unisolated grading was allowed; else raise."""
+        if SandboxedKernelManager._verdict is None:
+            SandboxedKernelManager._verdict = probe()
+        problem = SandboxedKernelManager._verdict[0]
+        if not problem:
+            return False
+        if not self.allow_unisolated:
+            raise sandbox.SandboxUnavailable(sandbox.how_to_fix(problem))
+        self.log.warning("GRADING WITHOUT ISOLATION (SandboxedKernelManager.allow_unisolated): %s", problem)
+        return True
+
+    async def _async_pre_start_kernel(self, **kw):
+        unisolated = self._unisolated()
+        runtime = Path(tempfile.mkdtemp(prefix="k", dir="/tmp" if os.path.isdir("/tmp") else None))
+        runtime.chmod(0o700)
+        self._runtime = runtime
+        self.transport, self.ip, self.cache_ports = "ipc", str(runtime / "s"), False
+        self.connection_file = str(runtime / "kernel.json")
+        folder = kw.pop("cwd", None)
+        label = "/".join(Path(folder).parts[-2:]) if folder else ""
+        (runtime / SETTINGS).write_text(json.dumps({
+            "budget": self.budget().as_dict(), "uid": self.uid, "notebooks": folder, "label": label,
+            "report": self.report, "unisolated": unisolated}))
+        env = {k: os.environ[k] for k in ("PATH", *sandbox.PASSED_ENV) if k in os.environ}
+        kw.update(cwd=str(runtime), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart and getattr(self, "_runtime", None):
+            shutil.rmtree(self._runtime, ignore_errors=True)

@@ -1,0 +1,119 @@
+"""The grading sandbox: always the kernel nbgrader starts, refused when it does not work, sound when it does."""
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grading import autograde, budgets, grading_kernel, sandbox
+from grading.__main__ import main
+from grading.course import REPO_ROOT, copy_course
+from grading.launcher import probe
+
+PROBLEM, FOUND = probe([REPO_ROOT / "notebooks", REPO_ROOT / "references", REPO_ROOT / "grading",
+                        REPO_ROOT / "gradebook.db", Path.home() / ".ssh"])
+NO_SANDBOX = f"the grading sandbox does not work here: {PROBLEM}"
+
+
+@pytest.mark.parametrize("name", ["python3", "python3-unsandboxed", "ir", ""])
+def test_the_kernel_is_the_sandbox_whatever_kernelspec_the_notebook_names(name):
+    manager = grading_kernel.SandboxedKernelManager(kernel_name=name)
+    assert manager.kernel_spec.argv[1:4] == ["-I", "-m", "grading.launcher"]
+    assert manager.kernel_spec.interrupt_mode == "message"
+
+
+def test_nbgrader_autograde_uses_the_sandboxed_execute_preprocessor():
+    from traitlets.config import Config
+    config = Config()
+    exec(compile((REPO_ROOT / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"),
+         {"get_config": lambda: config, "__file__": str(REPO_ROOT / "nbgrader_config.py")})
+    names = [p.__name__ for p in config.Autograde.autograde_preprocessors]
+    assert names[0] == "SandboxedExecute" and "Execute" not in names
+    assert config.SandboxedKernelManager.allow_unisolated is False
+
+
+def test_without_a_sandbox_the_kernel_manager_refuses_and_says_how_to_fix_it(monkeypatch):
+    monkeypatch.setattr(grading_kernel.SandboxedKernelManager, "_verdict", ("bubblewrap is not installed", {}))
+    manager = grading_kernel.SandboxedKernelManager()
+    with pytest.raises(sandbox.SandboxUnavailable, match="apt install bubblewrap.*allow_unisolated"):
+        manager._unisolated()
+    manager.allow_unisolated = True
+    assert manager._unisolated() is True
+
+
+def test_make_autograde_refuses_without_a_sandbox(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(autograde, "probe", lambda: ("bubblewrap is not installed", {}))
+    course = copy_course(tmp_path / "course")
+    (course.submitted / "alice" / "week2_numpy_basics").mkdir(parents=True)
+    with pytest.raises(sandbox.SandboxUnavailable):
+        autograde.autograde(course)
+    assert main(["--course", str(course.root), "autograde"]) == 2
+    assert "REFUSED" in capsys.readouterr().err and not course.autograded.exists()
+
+
+@pytest.mark.skipif(bool(PROBLEM), reason=NO_SANDBOX)
+def test_the_probe_finds_an_unprivileged_kernel_that_sees_only_the_allow_list():
+    assert FOUND["visible"] == [] and FOUND["imports"] is True and FOUND["user_namespace"] is False
+    assert int(FOUND["cap_eff"], 16) == 0 and FOUND["no_new_privs"]
+    if os.geteuid() == 0:
+        assert FOUND["uid"] == sandbox.SANDBOX_UID and int(FOUND["cap_bnd"], 16) == 0
+    else:
+        assert FOUND["uid"] == os.getuid()
+
+
+def test_the_allow_list_holds_no_course_file():
+    sources = sandbox.read_only_sources()
+    for forbidden in ("notebooks", "references", "grading", "gradebook.db", "submitted", "autograded"):
+        assert not any((REPO_ROOT / forbidden).is_relative_to(p) for p in sources), (forbidden, sources)
+    assert Path("/") not in sources and Path("/etc") not in sources and Path("/home") not in sources
+
+
+def _apply_in_child(cgroup_root, budget):
+    """budgets.apply in a forked child (it moves the process into a cgroup); returns what it enforced."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        budgets.CGROUP_ROOT = Path(cgroup_root)
+        limits = budgets.apply(f"test{os.getpid()}", budget, own_uid=False)
+        os.write(write, json.dumps({"enforced": limits.enforced,
+                                    "as": resource.getrlimit(resource.RLIMIT_AS)[0]}).encode())
+        if limits.cgroup:
+            limits.cgroup.remove()
+        os._exit(0)
+    os.close(write)
+    data = os.read(read, 100000)
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+def test_without_a_writable_cgroup_the_budgets_fall_back_to_process_limits(tmp_path):
+    found = _apply_in_child(tmp_path / "no-cgroups", budgets.Budget(memory_mb=512))
+    assert found["enforced"]["memory"] == "RLIMIT_AS (per process)" and found["as"] == 512 * 2 ** 20
+    assert "processes" not in found["enforced"]  # RLIMIT_NPROC would count every process of the user
+
+
+@pytest.mark.skipif(not os.access("/sys/fs/cgroup/memory", os.W_OK) and not os.access("/sys/fs/cgroup", os.W_OK),
+                    reason="no writable cgroup here (not root, or no delegated controllers)")
+def test_with_a_writable_cgroup_memory_and_processes_are_budgets_of_the_group():
+    found = _apply_in_child("/sys/fs/cgroup", budgets.Budget(memory_mb=512))
+    assert found["enforced"]["memory"].startswith("cgroup") and found["enforced"]["processes"].startswith("cgroup")
+    assert found["as"] == resource.RLIM_INFINITY
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to try an unprivileged user")
+def test_as_an_unprivileged_user():
+    """The same sandbox run by an ordinary user: only possible where that user can reach this interpreter."""
+    nobody = 65534
+    reachable = subprocess.run(["setpriv", f"--reuid={nobody}", f"--regid={nobody}", "--clear-groups",
+                                "test", "-x", os.path.realpath(sys.executable)], capture_output=True).returncode == 0
+    if not reachable:
+        pytest.skip(f"an unprivileged user cannot reach this interpreter ({os.path.realpath(sys.executable)}, "
+                    "under a private home) to bind it: run the suite as an ordinary user with their own environment")
+    done = subprocess.run(["setpriv", f"--reuid={nobody}", f"--regid={nobody}", "--clear-groups", sys.executable,
+                           "-I", "-m", "grading.launcher", "--probe"], capture_output=True, text=True, cwd="/")
+    found = json.loads(done.stdout)
+    assert found["ok"], found
+    assert found["uid"] == nobody and found["enforced"]["memory"] == "RLIMIT_AS (per process)"
