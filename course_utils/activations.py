@@ -1,9 +1,10 @@
 """Activation functions in layer form, numerically stable.
 
 Every forward takes ``Z`` of shape ``(n, m)`` and returns ``(A, cache)`` with ``A`` of the
-same shape; ``cache`` is ``Z``.  Every backward takes ``(dA, cache)`` and returns ``dZ`` with
-the shape of ``Z``.  Softmax is the exception on the backward side: with cross-entropy the
-output-layer gradient is simply ``A - Y``, so only its Jacobian-vector product is offered.
+same shape; ``cache`` is ``Z`` (for leaky ReLU the pair ``(Z, slope)``).  Every backward takes
+``(dA, cache)`` and returns ``dZ`` with the shape of ``Z``.  For softmax with the cross-entropy
+cost the output-layer gradient is simply ``dZ = A - Y``; ``softmax_backward`` is the general
+Jacobian-vector product, for a softmax followed by any other cost.
 
 No forward here overflows or warns for inputs such as +-1000: a warning on stderr would cost
 a student the points of an nbgrader test.
@@ -67,17 +68,21 @@ def softmax(Z):
     """Column-wise softmax: each column of ``Z`` (classes, m) becomes a probability vector.
 
     The column maximum is subtracted first, which leaves the result unchanged and keeps
-    ``exp`` from overflowing for large logits.  Returns ``(A, cache)`` with cache ``A``.
+    ``exp`` from overflowing for large logits.  Returns ``(A, cache)`` with cache ``Z``, like
+    every other forward here (and like the softmax exercise of week 4).
     """
     Z = np.asarray(Z, dtype=float)
+    return _softmax(Z), Z
+
+
+def _softmax(Z):
     E = np.exp(Z - Z.max(axis=0, keepdims=True))
-    A = E / E.sum(axis=0, keepdims=True)
-    return A, A
+    return E / E.sum(axis=0, keepdims=True)
 
 
 def softmax_backward(dA, cache):
-    """Jacobian-vector product of softmax: dZ = A * (dA - sum(A * dA) over classes)."""
-    A = cache
+    """Jacobian-vector product of softmax: dZ = A * (dA - sum(A * dA) over classes), A = softmax(Z)."""
+    A = _softmax(cache)
     return A * (dA - np.sum(A * dA, axis=0, keepdims=True))
 
 

@@ -64,3 +64,10 @@ def test_relu_and_leaky_relu_values():
     np.testing.assert_array_equal(act.relu(Z)[0], [[0.0, 0.0, 3.0]])
     np.testing.assert_allclose(act.leaky_relu(Z)[0], [[-0.02, 0.0, 3.0]])
     np.testing.assert_array_equal(act.relu_backward(np.ones_like(Z), Z), [[0.0, 0.0, 1.0]])
+
+
+@pytest.mark.parametrize("name", sorted(act.FORWARD))
+def test_every_cache_holds_the_logits_as_the_module_says(name):
+    Z = np.array([[0.5, -1.0], [2.0, 0.0]])
+    cache = act.FORWARD[name](Z)[1]
+    np.testing.assert_array_equal(cache[0] if name == "leaky_relu" else cache, Z)
