@@ -20,7 +20,7 @@ from .paths import COURSE_ROOT, DATA_DIR
 
 Dataset = namedtuple("Dataset", "train_x train_y test_x test_y classes")
 
-PLANAR_SETS = ("flower", "xor", "noisy_circles", "noisy_moons", "blobs", "gaussian_quantiles")
+PLANAR_SETS = ("flower", "xor", "noisy_circles", "noisy_moons", "blobs", "gaussian_quantiles", "wavy_small", "wavy_large")
 IMAGE_SETS = ("digits",)
 TABULAR_SETS = ("breast_cancer",)
 CAT_FILES = ("train_catvnoncat.h5", "test_catvnoncat.h5")

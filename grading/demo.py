@@ -56,6 +56,15 @@ BUGS = {
         "replace": {"linear_backward": ("dW = dZ @ A_prev.T / m", "dW = dZ @ A_prev.T")},
         "fails": ["test_linear_backward", "test_linear_activation_backward", "test_L_model_backward"],
     },
+    "week5_regularization": {  # inverted dropout without the 1/keep_prob scaling
+        "replace": {"forward_propagation_with_dropout": ("A = A * D / keep_prob", "A = A * D")},
+        "fails": ["test_forward_propagation_with_dropout"],
+    },
+    "week5_optimization": {  # momentum's average forgets the (1 - beta) on the new gradient
+        "replace": {"update_parameters_with_momentum": ('beta * v[f"d{name}"] + (1 - beta) * grads[f"d{name}"]',
+                                                        'beta * v[f"d{name}"] + grads[f"d{name}"]')},
+        "fails": ["test_update_parameters_with_momentum", "test_model"],
+    },
 }
 
 

@@ -78,6 +78,27 @@ def gaussian_quantiles(m, seed):
     return points, (np.sum(points**2, axis=1) > 2 * np.log(2)).astype(np.int64)
 
 
+def wavy(m, seed, noise):
+    """Uniform points on [-1, 1]^2; label 1 when x2 - 0.5 sin(pi x1) + N(0, noise^2) > 0.
+
+    The noise blurs the labels near the wavy boundary, so a large network can memorise them (week 5).
+    """
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(-1, 1, size=(m, 2))
+    margin = points[:, 1] - 0.5 * np.sin(np.pi * points[:, 0]) + rng.normal(0, noise, m)
+    return points, (margin > 0).astype(np.int64)
+
+
+def wavy_small(m, seed):
+    """Week 5 regularization: few points, noisy labels (noise 0.25)."""
+    return wavy(m, seed, 0.25)
+
+
+def wavy_large(m, seed):
+    """Week 5 optimization: many points, cleaner labels (noise 0.1)."""
+    return wavy(m, seed, 0.1)
+
+
 PLANAR = {
     "flower": (flower, 400, 200),
     "xor": (xor, 200, 100),
@@ -85,6 +106,8 @@ PLANAR = {
     "noisy_moons": (noisy_moons, 200, 100),
     "blobs": (blobs, 200, 100),
     "gaussian_quantiles": (gaussian_quantiles, 200, 100),
+    "wavy_small": (wavy_small, 200, 400),
+    "wavy_large": (wavy_large, 8192, 2048),
 }
 
 
