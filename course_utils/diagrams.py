@@ -78,7 +78,7 @@ def draw_network(layer_dims, ax=None, *, max_units=6, activations=None, title=No
             ax.text(l * dx, (top[-1] + bottom[0]) / 2, "⋮", ha="center", va="center", fontsize=14)
             layer = list(top) + list(bottom)
         positions.append([(l * dx, y) for y in layer])
-    for l in range(1, L + 1):
+    for l in range(1, 1 + L):
         for x0, y0 in positions[l - 1]:
             for x1, y1 in positions[l]:
                 ax.plot([x0 + radius, x1 - radius], [y0, y1], color="0.6", linewidth=0.6, zorder=1)
@@ -218,7 +218,7 @@ def draw_block_chain(L, ax=None, *, hidden="ReLU", output="sigmoid"):
     dx, bw, bh = 3.0, 1.9, 1.1
     ax = _axes(ax)
     top, bottom = 1.6, -1.6
-    for l in range(1, L + 1):
+    for l in range(1, 1 + L):
         x = l * dx
         act = output if l == L else hidden
         _box(ax, (x, top), bw, bh, f"layer {l}\n{act}\nW[{l}], b[{l}]", color="#e2f0d9", fontsize=9)
