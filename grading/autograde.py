@@ -151,7 +151,9 @@ def _gradebook_status(gradebook, student, assignment):
         submission = gradebook.find_submission(assignment, student)
     except MissingEntry:
         return Status(student, assignment, False, reason="no gradebook entry after autograding")
-    unscored = [g.name for nb in submission.notebooks for g in nb.grades if g.auto_score is None]
+    # Written answers (markdown cells) wait for the instructor; every test cell must have a score.
+    unscored = [g.name for nb in submission.notebooks for g in nb.grades
+                if g.auto_score is None and g.cell.cell_type == "code"]
     if unscored:
         return Status(student, assignment, False, reason=f"test cells without an automatic score: {unscored}")
     return Status(student, assignment, True, score=submission.score, max_score=submission.max_score)

@@ -40,6 +40,10 @@ def prepare(where):
 # Per assignment: the bug carol plants ({solution grade_id: (old text, new text)}) and the test
 # cells it is expected to fail.
 BUGS = {
+    "week1_introduction": {  # the hidden layer forgets its bias b1
+        "replace": {"network_forward": ("A1 = np.maximum(0.0, W1 @ X + b1)", "A1 = np.maximum(0.0, W1 @ X)")},
+        "fails": ["test_network_forward"],
+    },
     "week2_numpy_basics": {  # the textbook sigmoid overflows (a RuntimeWarning) for z = -1000
         "replace": {"sigmoid": ("return np.where(z >= 0, 1.0, E) / (1.0 + E)", "return 1.0 / (1.0 + np.exp(-z))")},
         "fails": ["test_sigmoid", "test_sigmoid_derivative"],

@@ -1,33 +1,42 @@
 """Print the README's syllabus table from the notebooks themselves (tests/test_readme.py compares).
 
-Notebooks are ordered by the title in their first cell, ``# Week N (k/n): ...`` or ``# Week N: ...``.
+Notebooks are ordered by the title in their first cell, ``# Week N (k/n): ...`` or ``# Week N: ...``;
+a week's quiz, ``# Week N quiz: ...``, comes after its notebooks.
 """
 import json
 import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TITLE = re.compile(r"^# Week (?P<week>\d+)(?: \((?P<part>\d+)/\d+\))?: (?P<title>.+)$", re.M)
+TITLE = re.compile(r"^# Week (?P<week>\d+)(?: \((?P<part>\d+)/\d+\)| (?P<quiz>quiz))?: (?P<title>.+)$", re.M)
 
 
 def notebooks():
-    """``(week, part, title, path, notebook)`` for every source notebook, in course order."""
+    """``(week, is_quiz, part, title, path, notebook)`` for every source notebook, in course order."""
     found = []
     for path in (ROOT / "notebooks").glob("*/*.ipynb"):
         notebook = json.loads(path.read_text(encoding="utf-8"))
         heading = TITLE.search("".join(notebook["cells"][0]["source"]))
         if heading is None:
-            raise ValueError(f"{path}: the first cell must start with '# Week N: title' or '# Week N (k/n): title'")
-        found.append((int(heading["week"]), int(heading["part"] or 1), heading["title"], path, notebook))
-    return sorted(found, key=lambda item: item[:2])
+            raise ValueError(f"{path}: the first cell must start with '# Week N: title', '# Week N (k/n): title' "
+                             "or '# Week N quiz: title'")
+        found.append((int(heading["week"]), bool(heading["quiz"]), int(heading["part"] or 1), heading["title"],
+                      path, notebook))
+    return sorted(found, key=lambda item: item[:3])
 
 
 def rows():
-    for week, _, title, path, notebook in notebooks():
+    for week, quiz, _, title, path, notebook in notebooks():
         meta = [c.get("metadata", {}).get("nbgrader", {}) for c in notebook["cells"]]
-        exercises = ", ".join(f"`{m['grade_id']}`" for m in meta if m.get("solution"))
-        points = sum(float(m.get("points", 0)) for m in meta if m.get("grade") and not m.get("solution"))
+        tests = [m for m in meta if m.get("grade") and not m.get("solution")]
+        written = [m for m in meta if m.get("grade") and m.get("solution")]
+        points = sum(float(m.get("points", 0)) for m in tests + written)
         title = title[0].upper() + title[1:]
+        if quiz:
+            title = f"Quiz: {title}"
+            exercises = f"{len(tests) + len(written)} questions: {len(tests)} auto-graded, {len(written)} written"
+        else:
+            exercises = ", ".join(f"`{m['grade_id']}`" for m in meta if m.get("solution"))
         yield f"| {week} | {title} (`{path.parent.name}`) | {exercises} | {points:g} |"
 
 
