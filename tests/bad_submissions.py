@@ -514,16 +514,16 @@ for _ in range(200):
 '''
 
 FORK_MEMORY = '''
-# Three children of 900 MB each: a per-process limit lets all of them hold their memory.
-import os, time
+# Four children of 600 MB each: a per-process limit lets all of them hold their memory.
+import os, select, signal, time
 _held = 0
 _children = []
-for _ in range(3):
+for _ in range(4):
     _read, _write = os.pipe()
     _pid = os.fork()
     if _pid == 0:
         try:
-            _block = bytearray(900 * 2 ** 20)
+            _block = bytearray(600 * 2 ** 20)
             _block[::4096] = b"x" * len(_block[::4096])
             os.write(_write, b"1")
             time.sleep(3)
@@ -531,10 +531,14 @@ for _ in range(3):
             os._exit(0)
     os.close(_write)
     _children.append((_pid, _read))
+_deadline = time.monotonic() + 6
 for _pid, _read in _children:
-    _held += len(os.read(_read, 1))
+    if select.select([_read], [], [], max(0.0, _deadline - time.monotonic()))[0]:
+        _held += len(os.read(_read, 1))
+for _pid, _read in _children:
+    os.kill(_pid, signal.SIGKILL)
     os.waitpid(_pid, 0)
-print("children holding 900 MB:", _held)
+print("children holding 600 MB:", _held)
 '''
 
 DISK_FILL = '''
@@ -556,7 +560,8 @@ WRAPPER_TWIN = '''
 # Answer the exercise with the course package's own sigmoid, under another name.
 from course_utils.activations import sigmoid as _ready_made
 def sigmoid(z):
-    return _ready_made(z)
+    s, _ = _ready_made(np.asarray(z, dtype=float))  # the package's layer form returns (output, cache)
+    return float(s) if np.ndim(z) == 0 else s
 '''
 
 
@@ -837,7 +842,7 @@ def fixtures(release_nb, source_nb):
         cheat(name, "partial; prints nbgrader's failure lines naming the victim on the kernel's own stdout/stderr",
               FORGED_LOG, sandbox=True)
     cheat("stdout_flood", "partial; writes 200 MB straight to the kernel's stdout", STDOUT_FLOOD, sandbox=True)
-    cheat("fork_memory", "partial; three forked children hold 900 MB each", FORK_MEMORY, sandbox=True)
+    cheat("fork_memory", "partial; four forked children hold 600 MB each (2.4 GB)", FORK_MEMORY, sandbox=True)
     cheat("disk_fill", "partial; writes 400 MB into /tmp and 400 MB into its working copy", DISK_FILL, sandbox=True)
 
     cheat("wrapper_twin", "the untouched release whose sigmoid is a one-line wrapper around course_utils's sigmoid",
