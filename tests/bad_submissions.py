@@ -514,31 +514,32 @@ for _ in range(200):
 '''
 
 FORK_MEMORY = '''
-# Four children of 600 MB each: a per-process limit lets all of them hold their memory.
-import os, select, signal, time
-_held = 0
+# Three children of 800 MB each: a per-process limit lets all of them hold their memory at once.
+import os, signal, time
 _children = []
-for _ in range(4):
-    _read, _write = os.pipe()
+for _ in range(3):
     _pid = os.fork()
     if _pid == 0:
+        _status = 1
         try:
-            _block = bytearray(600 * 2 ** 20)
-            _block[::4096] = b"x" * len(_block[::4096])
-            os.write(_write, b"1")
-            time.sleep(3)
+            _block = b"x" * (800 * 2 ** 20)  # every page written
+            time.sleep(1)                    # held together with the others
+            _status = 0
         finally:
-            os._exit(0)
-    os.close(_write)
-    _children.append((_pid, _read))
-_deadline = time.monotonic() + 6
-for _pid, _read in _children:
-    if select.select([_read], [], [], max(0.0, _deadline - time.monotonic()))[0]:
-        _held += len(os.read(_read, 1))
-for _pid, _read in _children:
+            os._exit(_status)
+    _children.append(_pid)
+_held, _deadline = 0, time.monotonic() + 8  # under the cell timeout: the stragglers are stopped
+while _children and time.monotonic() < _deadline:
+    for _pid in list(_children):
+        _done, _code = os.waitpid(_pid, os.WNOHANG)
+        if _done:
+            _children.remove(_pid)
+            _held += _code == 0
+    time.sleep(0.1)
+for _pid in _children:
     os.kill(_pid, signal.SIGKILL)
     os.waitpid(_pid, 0)
-print("children holding 600 MB:", _held)
+print("children holding 800 MB:", _held, "unfinished:", len(_children))
 '''
 
 DISK_FILL = '''
@@ -842,7 +843,7 @@ def fixtures(release_nb, source_nb):
         cheat(name, "partial; prints nbgrader's failure lines naming the victim on the kernel's own stdout/stderr",
               FORGED_LOG, sandbox=True)
     cheat("stdout_flood", "partial; writes 200 MB straight to the kernel's stdout", STDOUT_FLOOD, sandbox=True)
-    cheat("fork_memory", "partial; four forked children hold 600 MB each (2.4 GB)", FORK_MEMORY, sandbox=True)
+    cheat("fork_memory", "partial; three forked children hold 800 MB each (2.4 GB)", FORK_MEMORY, sandbox=True)
     cheat("disk_fill", "partial; writes 400 MB into /tmp and 400 MB into its working copy", DISK_FILL, sandbox=True)
 
     cheat("wrapper_twin", "the untouched release whose sigmoid is a one-line wrapper around course_utils's sigmoid",
