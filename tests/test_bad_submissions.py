@@ -175,8 +175,11 @@ def test_nbgrader_reasons_name_the_exception_and_only_this_submission_s_errors()
 
 
 def cheat_output(course, student):
-    """What the planted code printed (it runs in the sigmoid cell of the autograded notebook)."""
-    notebook = load(course.autograded / student / bs.ASSIGNMENT / bs.NOTEBOOK)
+    """What the planted code printed (it runs in the sigmoid cell of the autograded notebook; "" when none)."""
+    path = course.autograded / student / bs.ASSIGNMENT / bs.NOTEBOOK
+    if not path.is_file():
+        return ""
+    notebook = load(path)
     cell = next(c for c in notebook["cells"] if nbgrader_meta(c).get("grade_id") == "sigmoid")
     return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
 
