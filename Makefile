@@ -46,8 +46,8 @@ collect: $(STAMP) ## collect into submitted/: EXCHANGE=dir (nbgrader exchange) o
 	$(PY) -m grading collect $(if $(EXCHANGE),--exchange '$(EXCHANGE)') $(if $(DOWNLOADS),--downloads '$(DOWNLOADS)') \
 		$(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(PATTERN),--pattern '$(PATTERN)') $(if $(FORCE),--force)
 
-autograde: $(STAMP) ## autograde submitted/ (JOBS=N processes) and report; fails if any submission was ungradable
-	$(PY) -m grading autograde --jobs $(JOBS)
+autograde: $(STAMP) ## autograde submitted/ in the sandbox (JOBS=N processes); refuses without one (UNISOLATED=1 overrides); fails if any was ungradable
+	$(PY) -m grading autograde --jobs $(JOBS) $(if $(UNISOLATED),--unisolated)
 
 feedback: $(STAMP) ## feedback HTML for every autograded submission, into feedback/
 	$(PY) -m grading feedback

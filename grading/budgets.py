@@ -105,7 +105,7 @@ class Cgroup:
 
     def enforced(self):
         kind = f"cgroup v{self.version}"
-        found = {"memory": kind, "processes": kind}
+        found = {"memory": f"{kind} (all processes) and RLIMIT_AS (each)", "processes": kind}
         if self.version == 2 and (self.paths["unified"] / "cpu.max").exists() or "cpu" in self.paths:
             found["cpus"] = kind
         return found
@@ -175,11 +175,11 @@ def rlimits(budget, own_uid):
     """``[(resource, value)]`` for the process limits the kernel gets in every case.
 
     ``RLIMIT_NPROC`` counts every process of the real uid, so it only makes sense for a uid of the
-    sandbox's own (``own_uid``); ``RLIMIT_AS`` is left to the cgroup when there is one (it would
-    refuse the large virtual reservations of BLAS threads long before memory is really used).
+    sandbox's own (``own_uid``).
     """
     limits = [(resource.RLIMIT_CPU, budget.cpu_seconds), (resource.RLIMIT_CORE, 0),
-              (resource.RLIMIT_FSIZE, max(budget.work_mb, budget.tmp_mb) * 2 ** 20)]
+              (resource.RLIMIT_FSIZE, max(budget.work_mb, budget.tmp_mb) * 2 ** 20),
+              (resource.RLIMIT_AS, budget.memory_mb * 2 ** 20)]
     if own_uid:
         limits.append((resource.RLIMIT_NPROC, budget.processes))
     return limits
@@ -201,7 +201,6 @@ def apply(name, budget, own_uid):
             group.remove()
     extra = rlimits(budget, own_uid)
     if found.cgroup is None:
-        extra.append((resource.RLIMIT_AS, budget.memory_mb * 2 ** 20))
         found.enforced["memory"] = "RLIMIT_AS (per process)"
         if own_uid:
             found.enforced["processes"] = "RLIMIT_NPROC (the sandbox uid)"

@@ -131,7 +131,7 @@ def run(connection_file, extra=()):
         if ended["event"] in ("wall_clock", "cpu_time"):
             process.kill()
     if limits.cgroup:
-        if limits.cgroup.out_of_memory() and not ended["event"]:
+        if limits.cgroup.out_of_memory() and not ended["event"] and process.returncode:
             ended["event"] = "memory"
         limits.cgroup.kill()
         limits.cgroup.remove()

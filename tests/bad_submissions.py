@@ -429,7 +429,9 @@ for _root, _dirs, _files in os.walk("/"):
                 and d not in ("site-packages", "node_modules") and _root.count("/") < 9]
     if "numpy_basics.ipynb" in _files:
         _found.append(pathlib.Path(_root) / "numpy_basics.ipynb")
-_take_solutions([p for p in _found if "BEGIN SOLUTION" in p.read_text(errors="replace")][:20])
+_mine = (pathlib.Path.cwd() / "numpy_basics.ipynb").resolve()
+_take_solutions([p for p in _found if p.resolve() != _mine
+                 and "### BEGIN " + "SOLUTION" in p.read_text(errors="replace")][:20])
 get_ipython().events.register("post_run_cell", _redefine)
 _redefine()
 '''
@@ -514,27 +516,32 @@ for _ in range(200):
 '''
 
 FORK_MEMORY = '''
-# Three children of 900 MB each: a per-process limit lets all of them hold their memory.
-import os, time
-_held = 0
+# Three children of 800 MB each: a per-process limit lets all of them hold their memory at once.
+import os, signal, time
 _children = []
 for _ in range(3):
-    _read, _write = os.pipe()
     _pid = os.fork()
     if _pid == 0:
+        _status = 1
         try:
-            _block = bytearray(900 * 2 ** 20)
-            _block[::4096] = b"x" * len(_block[::4096])
-            os.write(_write, b"1")
-            time.sleep(3)
+            _block = b"x" * (800 * 2 ** 20)  # every page written
+            time.sleep(1)                    # held together with the others
+            _status = 0
         finally:
-            os._exit(0)
-    os.close(_write)
-    _children.append((_pid, _read))
-for _pid, _read in _children:
-    _held += len(os.read(_read, 1))
+            os._exit(_status)
+    _children.append(_pid)
+_held, _deadline = 0, time.monotonic() + 8  # under the cell timeout: the stragglers are stopped
+while _children and time.monotonic() < _deadline:
+    for _pid in list(_children):
+        _done, _code = os.waitpid(_pid, os.WNOHANG)
+        if _done:
+            _children.remove(_pid)
+            _held += _code == 0
+    time.sleep(0.1)
+for _pid in _children:
+    os.kill(_pid, signal.SIGKILL)
     os.waitpid(_pid, 0)
-print("children holding 900 MB:", _held)
+print("children holding 800 MB:", _held, "unfinished:", len(_children))
 '''
 
 DISK_FILL = '''
@@ -556,7 +563,8 @@ WRAPPER_TWIN = '''
 # Answer the exercise with the course package's own sigmoid, under another name.
 from course_utils.activations import sigmoid as _ready_made
 def sigmoid(z):
-    return _ready_made(z)
+    s, _ = _ready_made(np.asarray(z, dtype=float))  # the package's layer form returns (output, cache)
+    return float(s) if np.ndim(z) == 0 else s
 '''
 
 
@@ -837,7 +845,7 @@ def fixtures(release_nb, source_nb):
         cheat(name, "partial; prints nbgrader's failure lines naming the victim on the kernel's own stdout/stderr",
               FORGED_LOG, sandbox=True)
     cheat("stdout_flood", "partial; writes 200 MB straight to the kernel's stdout", STDOUT_FLOOD, sandbox=True)
-    cheat("fork_memory", "partial; three forked children hold 900 MB each", FORK_MEMORY, sandbox=True)
+    cheat("fork_memory", "partial; three forked children hold 800 MB each (2.4 GB)", FORK_MEMORY, sandbox=True)
     cheat("disk_fill", "partial; writes 400 MB into /tmp and 400 MB into its working copy", DISK_FILL, sandbox=True)
 
     cheat("wrapper_twin", "the untouched release whose sigmoid is a one-line wrapper around course_utils's sigmoid",

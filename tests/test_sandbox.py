@@ -100,7 +100,7 @@ def test_without_a_writable_cgroup_the_budgets_fall_back_to_process_limits(tmp_p
 def test_with_a_writable_cgroup_memory_and_processes_are_budgets_of_the_group():
     found = _apply_in_child("/sys/fs/cgroup", budgets.Budget(memory_mb=512))
     assert found["enforced"]["memory"].startswith("cgroup") and found["enforced"]["processes"].startswith("cgroup")
-    assert found["as"] == resource.RLIM_INFINITY
+    assert found["as"] == 512 * 2 ** 20  # and each process, so that one big allocation is a MemoryError
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to try an unprivileged user")
