@@ -25,8 +25,9 @@ c.Execute.interrupt_on_timeout = True
 # each test cell's check records with the solution's (references/<assignment>/<notebook>.json) and
 # turns a mismatch into an error output in that cell, which nbgrader then scores (0 points), stores
 # and renders. The other entries are nbgrader 0.9.6's defaults, in their order.
+# Execute is replaced by the sandboxed one (see "The grading sandbox" below).
 c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute",
+    "grading.sandboxed_execute.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "grading.verification.VerifyChecks",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
@@ -53,14 +54,6 @@ c.GenerateFeedback.preprocessors = [
 # ---- The grading sandbox (grading/sandbox.py, README "Security").  Every kernel nbgrader starts to
 # autograde (make autograde, `nbgrader autograde`, Formgrader's Autograde button) runs in it, whatever
 # kernelspec the notebook names; without a working sandbox autograding refuses and says how to fix it.
-from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
-from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
-
-from grading.sandboxed_execute import SandboxedExecute  # noqa: E402
-
-c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 c.SandboxedExecute.max_output_mb = 16          # output accepted from one notebook's kernel; the rest is dropped
 # Budgets of one notebook's kernel, all of its processes together where a cgroup is writable
 # (else per process; see `python -m grading.launcher --probe` for what this machine enforces).

@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import sandbox, wrappers
+from . import sandbox
 from .grading_kernel import probe
 from .progress import Progress
 from .references import require_current
@@ -232,10 +232,7 @@ def _status(course, gradebook, assignment, student, problem, crash, kernels):
     if problem or not written or events:
         return Status(student, assignment, False,
                       reason=problem or "; ".join(events) or crash or "nbgrader wrote no graded notebook")
-    policy = wrappers.withdraw(course, gradebook, assignment, student)
-    status = _gradebook_status(gradebook, student, assignment)
-    status.notes += [f"points of {grade_id} withdrawn: {why}" for grade_id, why in policy]
-    return status
+    return _gradebook_status(gradebook, student, assignment)
 
 
 def sandbox_problem():

@@ -27,6 +27,7 @@ from course_utils.references import REFERENCES, read, reference_path
 
 from .notebook_cells import nbgrader_meta
 from .references import COMMAND, checksum
+from .wrappers import delegating
 
 _LABEL = re.compile(r"^(?P<name>.*?) \[(?P<case>.*)\]$")
 
@@ -96,6 +97,7 @@ class VerifyChecks(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         self._expected = self.expected(info["assignment"], info["notebook"])
+        self._delegating = delegating(nb.cells)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -106,7 +108,10 @@ class VerifyChecks(NbGraderPreprocessor):
         if any(o.get("output_type") == "error" for o in outputs):
             return cell, resources  # already a failure, with its own message
         expected = self._expected.get(meta.get("grade_id"))
-        if expected is None:
+        exercise = meta.get("grade_id", "").removeprefix("test_")
+        if exercise in self._delegating:
+            reason = self._delegating[exercise]
+        elif expected is None:
             reason = f"the grader has no reference for the test cell {meta.get('grade_id')!r}: ask your instructor"
         else:
             reason = cell_problem(records.from_outputs(outputs), expected, reveal=self.reveal == "values")

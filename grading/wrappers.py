@@ -3,18 +3,17 @@
 ``course_utils`` holds, for later weeks, the functions earlier exercises build (``sigmoid``,
 ``softmax``...).  An exercise answered by calling that twin (``def sigmoid(z): return
 activations.sigmoid(z)``, or a name imported from it under another alias) shows nothing of the
-student's own work, so the test cells of that exercise lose their points, with a message saying why.
-The check reads the graded notebook's code (the file nbgrader wrote, outside the sandbox) with
-:mod:`ast`; it does not run it.
+student's own work, so the test cells of that exercise fail, with a message saying why
+(:class:`grading.verification.VerifyChecks` applies it inside nbgrader's autograde).  The check reads
+the notebook's code with :mod:`ast` in the grader's process; it does not run it.
 """
 import ast
 import importlib
 import pkgutil
-from pathlib import Path
 
 import course_utils
 
-from .notebook_cells import load, nbgrader_meta, source_text
+from .notebook_cells import nbgrader_meta, source_text
 
 
 def twins():
@@ -72,29 +71,16 @@ def delegations(code, names, modules=(), functions=None):
     return found
 
 
-def withdraw(course, gradebook, assignment, student):
-    """Zero the points of the test cells of exercises answered by a twin; returns ``[(grade_id, reason)]``."""
-    known, withdrawn = twins(), []
-    for name in course.notebooks(assignment):
-        notebook = load(course.autograded / student / assignment / name)
-        code = "\n".join(source_text(c) for c in notebook["cells"] if c["cell_type"] == "code")
-        modules, functions = _bindings(ast.parse(code)) if _parses(code) else (set(), {})
-        answers = [c for c in notebook["cells"] if nbgrader_meta(c).get("solution") and c["cell_type"] == "code"]
-        found = {}
-        for cell in answers:
+def delegating(cells):
+    """``{exercise: reason}`` for the answer cells among ``cells`` (a notebook's) that delegate to a twin."""
+    code = "\n".join(source_text(c) for c in cells if c["cell_type"] == "code")
+    modules, functions = _bindings(ast.parse(code)) if _parses(code) else (set(), {})
+    known, found = twins(), {}
+    for cell in cells:
+        if nbgrader_meta(cell).get("solution") and cell["cell_type"] == "code":
             found.update(delegations(source_text(cell), set(known), modules, functions))
-        for cell in notebook["cells"]:
-            meta = nbgrader_meta(cell)
-            exercise = (meta.get("grade_id") or "").removeprefix("test_")
-            if meta.get("grade") and not meta.get("solution") and exercise in found:
-                grade = gradebook.find_grade(meta["grade_id"], Path(name).stem, assignment, student)
-                if grade.auto_score:
-                    grade.auto_score = 0.0
-                    withdrawn.append((meta["grade_id"], f"{exercise} delegates to its course_utils twin "
-                                      f"({found[exercise]}): the twin is there for later weeks, not for the "
-                                      "exercise that builds it"))
-    gradebook.db.commit()
-    return withdrawn
+    return {exercise: f"{exercise} delegates to its course_utils twin ({how}): the twin is there for later "
+                      "weeks, not for the exercise that builds it" for exercise, how in found.items()}
 
 
 def _parses(code):
