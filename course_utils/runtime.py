@@ -1,8 +1,8 @@
 """What the notebook is running under: a student's kernel, or nbgrader grading it.
 
 Under grading (nbgrader's autograde or validate) nothing ungraded needs to be seen, so demo cells
-do less work (:func:`budget`) and figures are built but never drawn (:func:`quiet_figures`, applied
-when ``course_utils`` is imported).  Outside grading, both leave everything as it is.
+do less work (:func:`budget`) and figures are built but never laid out or drawn
+(:func:`quiet_figures`, applied when ``course_utils`` is imported).  Outside grading, both leave everything as it is.
 """
 import importlib.abc
 import importlib.util
@@ -28,10 +28,15 @@ def _close_figures(*args, **kwargs):
     sys.modules[PYPLOT].close("all")
 
 
+def _no_layout(figure, *args, **kwargs):
+    """``Figure.tight_layout`` under grading: laying out a figure nobody draws is wasted work."""
+
+
 def _silence(pyplot):
     pyplot.switch_backend("agg")
     pyplot.rcParams["figure.max_open_warning"] = 0
     pyplot.show = _close_figures
+    pyplot.Figure.tight_layout = _no_layout
 
 
 class _SilenceOnImport(importlib.abc.MetaPathFinder):
@@ -55,7 +60,8 @@ class _SilenceOnImport(importlib.abc.MetaPathFinder):
 
 
 def quiet_figures():
-    """Under grading only: pyplot draws nothing (the Agg backend) and ``plt.show()`` closes the figures.
+    """Under grading only: pyplot draws nothing (the Agg backend), ``tight_layout`` does nothing and
+    ``plt.show()`` closes the figures.
 
     Works whether pyplot is imported before or after this call; returns whether it acted.  A
     student's own run keeps its backend and figures.
