@@ -4,9 +4,12 @@ import os
 import subprocess
 import sys
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 from course_utils import runtime
+from course_utils.plotting import show_images
 
 GRADING = "NBGRADER_EXECUTION"
 
@@ -60,3 +63,12 @@ def test_figures_quiet_under_grading(mode, order):
     """pyplot imported before or after course_utils: Agg, no layout, show() closes the figures."""
     assert probe(mode, order) == {"backend": "agg", "show": "_close_figures", "layout": "_no_layout",
                                   "open_after_show": 0}
+
+
+def test_show_images_builds_one_axes_under_grading_only(monkeypatch):
+    images = np.zeros((16, 8, 8))
+    monkeypatch.delenv(GRADING, raising=False)
+    assert show_images(images, np.zeros((1, 16))).size == 16
+    monkeypatch.setenv(GRADING, "autograde")
+    assert show_images(images, np.zeros((1, 16))).size == 1
+    plt.close("all")
