@@ -27,7 +27,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from course_utils.references import DIR_VARIABLE, reference_dir
+import course_utils.references as course_references
 import grading.autograde
 from grading import references, release, submissions, timing
 from grading.course import copy_course
@@ -88,6 +88,21 @@ def write_floor(course, assignments):
     folder = course.source / FLOOR
     folder.mkdir()
     (folder / FLOOR_NOTEBOOK).write_text(json.dumps(notebook, indent=1) + "\n")
+
+
+def record_floor(course, folder):
+    """Record the floor's references into ``folder``, a copy of the course's, never into the course's own.
+
+    Returns the nbgrader configuration lines (maybe none) that make grading read them from there.
+    """
+    if hasattr(course_references, "DIR_VARIABLE"):  # references found through $COURSE_REFERENCES_DIR
+        shutil.copytree(course_references.reference_dir(), folder)
+        os.environ[course_references.DIR_VARIABLE] = str(folder)
+        references.record(course, [FLOOR])
+        return ""
+    shutil.copytree(course_references.REFERENCES, folder)  # a root given to record() and to the verification
+    references.record(course, [FLOOR], root=folder)
+    return f"c.VerifyChecks.references_directory = {str(folder)!r}\n"
 
 
 def simulate_class(course, assignments, students):
@@ -311,15 +326,11 @@ def main(argv=None):
         unknown = sorted(set(assignments) - set(course.assignments()))
         if unknown:
             parser.error(f"unknown assignment(s) {unknown}; choose from {course.assignments()}")
-        # The floor's check records go into a copy of the references, beside the course's own.
-        refs = Path(tmp) / "references"
-        shutil.copytree(reference_dir(), refs)
-        os.environ[DIR_VARIABLE] = str(refs)
         write_floor(course, assignments)
-        references.record(course, [FLOOR])
+        extra = record_floor(course, Path(tmp) / "references")
         with open(course.root / "nbgrader_config.py", "a") as config:
             config.write("\n# tools/bench.py: timestamps per notebook (grading.timing); the course never does this\n"
-                         "import grading.timing\ngrading.timing.install(c)\n")
+                         f"import grading.timing\ngrading.timing.install(c)\n{extra}")
         notebooks = sum(len(course.notebooks(a)) for a in assignments)
         print(f"{args.students} students x {notebooks} notebook(s) in {len(assignments)} assignment(s): "
               f"{', '.join(assignments)}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the start")
