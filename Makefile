@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JOBS ?= 1
+STUDENTS ?= 50
+JOBS_LIST ?= 1,2
 
 .DEFAULT_GOAL := help
 .PHONY: help env lab test test-fast demo data references release collect autograde feedback grades bench clean-notebooks clean
@@ -55,8 +57,8 @@ feedback: $(STAMP) ## feedback HTML for every autograded submission, into feedba
 grades: $(STAMP) ## export reports/grades.csv and reports/grades_by_exercise.csv
 	$(PY) -m grading grades
 
-bench: $(STAMP) ## report grading throughput: seconds per notebook and per student, serial and with JOBS=2, for 50 simulated students
-	$(PY) tools/bench.py --students 50 --jobs-list 1,2
+bench: $(STAMP) ## grading time of the whole course for STUDENTS=50 simulated students with each JOBS of JOBS_LIST=1,2: split per notebook, x floor, 300-student projection
+	$(PY) tools/bench.py --students $(STUDENTS) --jobs-list $(JOBS_LIST)
 
 clean-notebooks: $(STAMP) ## strip outputs and execution counts from notebooks/
 	$(PY) tools/clean_notebooks.py notebooks

@@ -2,5 +2,10 @@
 
 One module per idea: ``activations``, ``datasets``, ``plotting``, ``diagrams``, ``checks``, ``references``,
 ``gradcheck``, ``runtime`` and ``paths``.  None of them holds the solution of a graded exercise.
+Importing the package under grading makes figures quiet (:func:`course_utils.runtime.quiet_figures`).
 """
+from .runtime import quiet_figures as _quiet_figures
+
 __version__ = "0.1.0"
+
+_quiet_figures()

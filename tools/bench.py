@@ -1,21 +1,41 @@
-"""Grading throughput for a simulated class (run by `make bench`): seconds per notebook and per student.
+"""Grading throughput of the whole course for a simulated class (run by `make bench`).
 
-In a temporary copy of the course, the release of one assignment is generated and N students
-submit its solved notebooks; then the whole class is autograded once per entry of --jobs-list,
-each time from a fresh autograded/ and gradebook.  The runs must give identical scores (exit 1
-if not), so a speed-up never comes at the cost of a different grade.
+In a temporary copy of the course, every assignment found under notebooks/ is released and N
+students submit its solved notebooks.  Next to them, the *floor*: an assignment whose notebook only
+imports what the course notebooks import and runs one trivial test cell, graded the same way
+through the same sandbox.  The class is then autograded once per entry of --jobs-list, one
+assignment after the other (the floor before and after them, averaged), each run from a fresh
+autograded/ and gradebook.
+
+For the serial run the seconds per notebook are split into starting and stopping the kernel,
+executing the cells, nbgrader's own work (process start, sanitizing, restoring cells, the
+gradebook) and verification (everything after nbgrader: check records, statuses, report); the
+timestamps come from :mod:`grading.timing`, installed in the temporary course's configuration.
+Each assignment's cost is given as a multiple of the floor's, with the peak memory of one job
+(an nbgrader process and its kernel), the projected time for --project students with each JOBS
+and the speed-up.  The runs must give identical scores (exit 1 if not).
 """
 import argparse
+import ast
+import json
 import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
+from collections import defaultdict
 from pathlib import Path
 
-from grading import release, submissions
-from grading.autograde import autograde
+import course_utils.references as course_references
+import grading.autograde
+from grading import references, release, submissions, timing
 from grading.course import copy_course
+from grading.notebook_cells import load, source_text
+
+FLOOR = "bench_floor"
+FLOOR_NOTEBOOK = "floor.ipynb"
+PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def jobs_list(text):
@@ -28,62 +48,255 @@ def jobs_list(text):
     return values
 
 
-def simulate_class(course, assignment, students):
-    """Release ``assignment`` and write a solved submission for each of ``students`` distinct ids."""
-    release.generate(course, [assignment])
+def course_imports(course, assignments):
+    """The top-level import statements of every code cell of the course's notebooks, each once, in order."""
+    lines = []
+    for assignment in assignments:
+        for name in course.notebooks(assignment):
+            for cell in load(course.source / assignment / name)["cells"]:
+                if cell["cell_type"] != "code":
+                    continue
+                try:
+                    tree = ast.parse(source_text(cell))
+                except SyntaxError:
+                    continue
+                for node in tree.body:
+                    if isinstance(node, (ast.Import, ast.ImportFrom)) and ast.unparse(node) not in lines:
+                        lines.append(ast.unparse(node))
+    return lines
+
+
+def write_floor(course, assignments):
+    """The floor assignment: one locked cell with the course's imports, one trivial graded test cell."""
+    imports = course_imports(course, assignments) + ["from course_utils.checks import check_true"]
+    template = load(course.source / assignments[0] / course.notebooks(assignments[0])[0])
+
+    def cell(grade_id, source, points=None):
+        meta = {"grade": points is not None, "grade_id": grade_id, "locked": True, "schema_version": 3,
+                "solution": False, "task": False}
+        if points is not None:
+            meta["points"] = points
+        return {"cell_type": "code", "execution_count": None, "id": grade_id, "metadata": {"nbgrader": meta}, "outputs": [],
+                "source": source}
+
+    notebook = {
+        "cells": [cell("imports", "\n".join(dict.fromkeys(imports))),
+                  cell("test_floor", 'check_true(1 + 1 == 2, "arithmetic is broken", name="floor")', points=1)],
+        "metadata": {key: template["metadata"][key] for key in ("kernelspec", "language_info") if key in template["metadata"]},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    folder = course.source / FLOOR
+    folder.mkdir()
+    (folder / FLOOR_NOTEBOOK).write_text(json.dumps(notebook, indent=1) + "\n")
+
+
+def record_floor(course, folder):
+    """Record the floor's references into ``folder``, a copy of the course's, never into the course's own.
+
+    Returns the nbgrader configuration lines (maybe none) that make grading read them from there.
+    """
+    if hasattr(course_references, "DIR_VARIABLE"):  # references found through $COURSE_REFERENCES_DIR
+        shutil.copytree(course_references.reference_dir(), folder)
+        os.environ[course_references.DIR_VARIABLE] = str(folder)
+        references.record(course, [FLOOR])
+        return ""
+    shutil.copytree(course_references.REFERENCES, folder)  # a root given to record() and to the verification
+    references.record(course, [FLOOR], root=folder)
+    return f"c.VerifyChecks.references_directory = {str(folder)!r}\n"
+
+
+def simulate_class(course, assignments, students):
+    """Release ``assignments`` and write a solved submission of each for ``students`` distinct ids."""
+    release.generate(course, assignments)
     ids = [f"s{number:07d}" for number in range(1, students + 1)]
-    for name in course.notebooks(assignment):
-        solved = submissions.solved(*submissions.release_and_source(course, assignment, name))
-        for student in ids:
-            submissions.write(course, student, assignment, name, solved)
+    for assignment in assignments:
+        for name in course.notebooks(assignment):
+            solved = submissions.solved(*submissions.release_and_source(course, assignment, name))
+            for student in ids:
+                submissions.write(course, student, assignment, name, solved)
     return ids
 
 
-def timed_run(course, assignment, jobs, pristine_gradebook):
-    """Autograde everything from a fresh autograded/ and the gradebook as the release left it."""
-    shutil.rmtree(course.autograded, ignore_errors=True)
-    shutil.copy2(pristine_gradebook, course.root / "gradebook.db")
-    start = time.perf_counter()
-    statuses = autograde(course, [assignment], jobs=jobs)
-    return time.perf_counter() - start, statuses
+class MemorySampler:
+    """Peak resident memory of each child process of this one together with all its descendants
+    (an nbgrader process and its kernel), sampled from /proc."""
+
+    def __init__(self, interval=0.25):
+        self.interval, self.peaks, self._stop = interval, defaultdict(int), threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self):
+        me = os.getpid()
+        while not self._stop.wait(self.interval):
+            parent, rss = {}, {}
+            for entry in os.scandir("/proc"):
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{entry.name}/stat") as stat, open(f"/proc/{entry.name}/statm") as statm:
+                        parent[int(entry.name)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+                        rss[int(entry.name)] = int(statm.read().split()[1]) * PAGE
+                except (OSError, IndexError, ValueError):
+                    continue
+            totals = defaultdict(int)
+            for pid in parent:
+                top, hops = pid, 0
+                while parent.get(top) not in (me, None, 0) and hops < 50:
+                    top, hops = parent[top], hops + 1
+                if parent.get(top) == me:
+                    totals[top] += rss[pid]
+            for top, total in totals.items():
+                self.peaks[top] = max(self.peaks[top], total)
+
+    def peak(self):
+        """The largest peak of one job, in bytes."""
+        return max(self.peaks.values(), default=0)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=50, help="simulated class size (default 50)")
-    parser.add_argument("--assignment", default="week2_numpy_basics", help="assignment to grade (default %(default)s)")
-    parser.add_argument("--jobs-list", type=jobs_list, default=[1, 2], help="nbgrader processes per run (default 1,2)")
-    args = parser.parse_args(argv)
-    if args.students < 1:
-        parser.error("--students must be at least 1")
+def read_log(path):
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
-    with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
-        course = copy_course(Path(tmp) / "course")
-        if args.assignment not in course.assignments():
-            parser.error(f"unknown assignment {args.assignment!r}; choose one of {course.assignments()}")
-        notebooks = len(course.notebooks(args.assignment))
-        print(f"{args.students} students x {notebooks} notebook(s) of {args.assignment}; "
-              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the start")
-        simulate_class(course, args.assignment, args.students)
-        pristine = Path(tmp) / "gradebook-after-release.db"
-        shutil.copy2(course.root / "gradebook.db", pristine)
 
-        runs = []
-        for jobs in args.jobs_list:
-            seconds, statuses = timed_run(course, args.assignment, jobs, pristine)
-            runs.append((jobs, seconds, statuses))
-            print(f"jobs={jobs}: {seconds:7.1f} s wall, {seconds / (args.students * notebooks):5.2f} s per notebook, "
-                  f"{seconds / args.students:5.2f} s per student, speed-up x{runs[0][1] / seconds:.2f} "
-                  f"(load average {os.getloadavg()[0]:.1f})")
-    return check(runs, args.students)
+def grade_one(course, assignment, jobs, log_dir):
+    """Autograde one assignment for the whole class; the wall time, statuses and the split of the time."""
+    log = log_dir / f"{assignment}-jobs{jobs}-{len(list(log_dir.iterdir()))}.jsonl"
+    os.environ[timing.LOG] = str(log)
+    verify_seconds = []
+    original_verify = getattr(grading.autograde, "verify", None)
+    if original_verify is None:
+        print("note: grading.autograde has no verify(): verification outside nbgrader is not timed apart", file=sys.stderr)
+    else:  # time the verification of each submission, outside nbgrader
+        def timed_verify(*args, **kwargs):
+            begin = time.perf_counter()
+            try:
+                return original_verify(*args, **kwargs)
+            finally:
+                verify_seconds.append(time.perf_counter() - begin)
+        grading.autograde.verify = timed_verify
+    try:
+        with MemorySampler() as memory:
+            start = time.time()
+            statuses = grading.autograde.autograde(course, [assignment], jobs=jobs)
+            end = time.time()
+    finally:
+        del os.environ[timing.LOG]
+        if original_verify is not None:
+            grading.autograde.verify = original_verify
+    events = read_log(log)
+    executes = [e for e in events if e["event"] == "execute"]
+    processes = [e for e in events if e["event"] == "process"]
+    notebooks = [e for e in events if e["event"] == "notebook"]
+    verifying = sum(e["seconds"] for e in events if e["event"] == "preprocessor" and "verif" in e["name"].lower())
+    preprocessors = defaultdict(float)
+    for e in events:
+        if e["event"] == "preprocessor":
+            preprocessors[e["name"]] += e["seconds"]
+    overhead = 0.0  # per-process time outside notebooks: start-up and shut-down, which do not grow with the class
+    for process in processes:
+        own = [n for n in notebooks if n["pid"] == process["pid"]]
+        if own:
+            overhead = max(overhead, min(n["start"] for n in own) - process["start"]
+                           + process["end"] - max(n["end"] for n in own))
+    cells = defaultdict(list)
+    for e in executes:
+        for index, seconds, first_line in e["cells"]:
+            cells[(index, first_line)].append(seconds)
+    return {
+        "assignment": assignment, "jobs": jobs, "wall": end - start, "statuses": statuses,
+        "notebooks": len(executes),
+        "kernel": sum(e["kernel_start"] + e["kernel_stop"] for e in executes),
+        "cells": sum(e["cells_seconds"] for e in executes),
+        "verify": sum(verify_seconds) + verifying,
+        "preprocessors": dict(preprocessors),
+        "overhead": overhead,
+        "peak_mb": memory.peak() / 2 ** 20,
+        "slowest": sorted(((sum(v) / len(v), index, line) for (index, line), v in cells.items()), reverse=True)[:3],
+    }
+
+
+def average(first, second):
+    """The mean of two runs of one assignment (numbers averaged, peaks the larger, statuses the second's)."""
+    merged = dict(second)
+    for key in ("wall", "kernel", "cells", "verify", "overhead"):
+        merged[key] = (first[key] + second[key]) / 2
+    merged["peak_mb"] = max(first["peak_mb"], second["peak_mb"])
+    merged["preprocessors"] = {name: (first["preprocessors"].get(name, 0) + seconds) / 2
+                               for name, seconds in second["preprocessors"].items()}
+    return merged
+
+
+def projected(run, students, target):
+    """Seconds for ``target`` students: the part that grows with the class scaled, start-up once."""
+    return (run["wall"] - run["overhead"]) * target / students + run["overhead"]
+
+
+def report(runs, assignments, students, target):
+    """Print the tables; ``runs`` is ``{jobs: {assignment: run}}`` with the floor among the assignments."""
+    serial_jobs = min(runs)
+    serial = runs[serial_jobs]
+    floor = serial[FLOOR]
+    per_floor = floor["wall"] / max(floor["notebooks"], 1)
+    print(f"\nSeconds per notebook, JOBS={serial_jobs}, split into kernel start+stop, cell execution, nbgrader's "
+          "own work and verification;\nthe floor is a notebook with the course's imports and one trivial cell:")
+    header = f"{'assignment':<36} {'nbs':>4} {'s/nb':>6} {'kernel':>7} {'cells':>6} {'nbgrader':>8} {'verify':>7} " \
+             f"{'x floor':>8} {'peak MB/job':>12}"
+    print(header)
+    print("-" * len(header))
+    multiples = {}
+    for assignment in assignments + [FLOOR]:
+        run = serial[assignment]
+        n = max(run["notebooks"], 1)
+        total = run["wall"] / n
+        nbgrader = total - (run["kernel"] + run["cells"] + run["verify"]) / n
+        multiples[assignment] = total / per_floor
+        label = "floor (imports + one trivial cell)" if assignment == FLOOR else assignment
+        print(f"{label:<36} {n // students:>4} {total:6.2f} {run['kernel'] / n:7.2f} {run['cells'] / n:6.2f} "
+              f"{nbgrader:8.2f} {run['verify'] / n:7.2f} {multiples[assignment]:7.2f}x {max(r[assignment]['peak_mb'] for r in runs.values()):12.0f}")
+    print("\nnbgrader's preprocessors, seconds per notebook (Execute holds the kernel and the cells):")
+    for assignment in assignments + [FLOOR]:
+        run = serial[assignment]
+        n = max(run["notebooks"], 1)
+        parts = sorted(run["preprocessors"].items(), key=lambda item: -item[1])
+        print(f"  {assignment:<36} " + ", ".join(f"{name} {seconds / n:.2f}" for name, seconds in parts if seconds / n >= 0.005))
+    print("\nSlowest cells (mean seconds under grading):")
+    for assignment in assignments:
+        for seconds, index, line in serial[assignment]["slowest"]:
+            print(f"  {assignment:<36} cell {index:>3} {seconds:6.2f} s  {line}")
+
+    print(f"\nWhole course ({len(assignments)} assignments, floor excluded), {students} students:")
+    header = f"{'JOBS':>4} {'wall s':>8} {'s/student':>10} {'speed-up':>9} {f'projected {target} students':>24}"
+    print(header)
+    print("-" * len(header))
+    base = sum(serial[a]["wall"] for a in assignments)
+    projections = {}
+    for jobs, by_assignment in runs.items():
+        wall = sum(by_assignment[a]["wall"] for a in assignments)
+        projections[jobs] = sum(projected(by_assignment[a], students, target) for a in assignments)
+        print(f"{jobs:>4} {wall:8.1f} {wall / students:10.2f} {base / wall:8.2f}x "
+              f"{projections[jobs] / 60:17.1f} min")
+    worst = max(multiples[a] for a in assignments)
+    print(f"\nworst assignment: {worst:.2f}x the floor (target: at most 2x): {'met' if worst <= 2 else 'NOT met'}")
+    if 2 in projections:
+        print(f"{target} students with JOBS=2: {projections[2] / 60:.1f} min (target: under 30 min): "
+              f"{'met' if projections[2] < 30 * 60 else 'NOT met'}")
 
 
 def check(runs, students):
     """0 when every run graded every student with the same scores; else print what differs and 1."""
-    scores = [{(s.student, s.assignment): (s.graded, s.score, s.max_score) for s in statuses} for _, _, statuses in runs]
-    ungradable = sorted({s.line() for _, _, statuses in runs for s in statuses if not s.graded})
+    scores = [{(s.student, s.assignment): (s.graded, s.score, s.max_score) for s in statuses} for _, statuses in runs]
+    ungradable = sorted({s.line() for _, statuses in runs for s in statuses if not s.graded})
     full = sum(1 for graded, score, maximum in scores[0].values() if graded and score == maximum)
-    print(f"{full} of {students} solved submissions got full marks in the first run")
+    print(f"{full} of {len(scores[0])} solved submissions got full marks in the first run")
     for line in ungradable[:10]:
         print(f"UNGRADABLE: {line}", file=sys.stderr)
     differ = [key for key in scores[0] if any(other.get(key) != scores[0][key] for other in scores[1:])]
@@ -93,8 +306,58 @@ def check(runs, students):
             print(f"DIFFERENT SCORES for {key}: {[s.get(key) for s in scores]}", file=sys.stderr)
         print("scores differ between the runs", file=sys.stderr)
         return 1
-    print(f"scores identical across jobs={','.join(str(j) for j, _, _ in runs)}: yes")
+    print(f"scores identical across jobs={','.join(str(j) for j, _ in runs)}: yes")
     return 1 if ungradable or len(scores[0]) != students else 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=50, help="simulated class size (default 50)")
+    parser.add_argument("--assignments", nargs="*", help="assignments to grade (default: every one in notebooks/)")
+    parser.add_argument("--jobs-list", type=jobs_list, default=[1, 2], help="nbgrader processes per run (default 1,2)")
+    parser.add_argument("--project", type=int, default=300, help="class size to project the time for (default 300)")
+    args = parser.parse_args(argv)
+    if args.students < 1:
+        parser.error("--students must be at least 1")
+
+    with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
+        course = copy_course(Path(tmp) / "course")
+        assignments = args.assignments or course.assignments()
+        unknown = sorted(set(assignments) - set(course.assignments()))
+        if unknown:
+            parser.error(f"unknown assignment(s) {unknown}; choose from {course.assignments()}")
+        write_floor(course, assignments)
+        extra = record_floor(course, Path(tmp) / "references")
+        with open(course.root / "nbgrader_config.py", "a") as config:
+            config.write("\n# tools/bench.py: timestamps per notebook (grading.timing); the course never does this\n"
+                         f"import grading.timing\ngrading.timing.install(c)\n{extra}")
+        notebooks = sum(len(course.notebooks(a)) for a in assignments)
+        print(f"{args.students} students x {notebooks} notebook(s) in {len(assignments)} assignment(s): "
+              f"{', '.join(assignments)}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the start")
+        simulate_class(course, assignments + [FLOOR], args.students)
+        pristine = Path(tmp) / "gradebook-after-release.db"
+        shutil.copy2(course.root / "gradebook.db", pristine)
+        logs = Path(tmp) / "timing"
+        logs.mkdir()
+
+        runs, graded = {}, []
+        for jobs in args.jobs_list:
+            shutil.rmtree(course.autograded, ignore_errors=True)
+            shutil.copy2(pristine, course.root / "gradebook.db")
+            runs[jobs] = {}
+            statuses = []
+            # The floor is graded before and after the course and the two averaged: the load of a
+            # shared machine drifts during a run.
+            before = grade_one(course, FLOOR, jobs, logs)
+            for assignment in assignments + [FLOOR]:
+                runs[jobs][assignment] = grade_one(course, assignment, jobs, logs)
+                statuses += runs[jobs][assignment]["statuses"]
+            runs[jobs][FLOOR] = average(before, runs[jobs][FLOOR])
+            graded.append((jobs, statuses))
+            wall = sum(runs[jobs][a]["wall"] for a in assignments)
+            print(f"jobs={jobs}: {wall:7.1f} s wall for the course (load average {os.getloadavg()[0]:.1f})")
+        report(runs, assignments, args.students, args.project)
+    return check(graded, args.students * (len(assignments) + 1))
 
 
 if __name__ == "__main__":
