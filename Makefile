@@ -6,9 +6,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JOBS ?= 1
+HOST ?= localhost
+PORT ?= 8888
 
 .DEFAULT_GOAL := help
-.PHONY: help env lab test demo data references release collect autograde feedback grades bench clean-notebooks clean
+.PHONY: help env lab test test-browser demo data references release publish collect autograde feedback return-feedback status grades bench hub clean-notebooks clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,7 +24,8 @@ $(STAMP): pyproject.toml
 env: $(STAMP) ## create the virtual environment (.venv) with everything the course needs
 
 lab: $(STAMP) ## open the course in JupyterLab (with the nbgrader extensions)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) \
+		$(if $(filter-out localhost 127.0.0.1,$(HOST)),--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP) ## run the whole test suite: package, notebooks, release, autograde round trip
 	$(PY) -m pytest -n 2 --dist loadgroup
@@ -39,7 +42,10 @@ references: $(STAMP) ## record the reference outputs from the solution notebooks
 release: $(STAMP) ## generate assignments into release/ and pack the student bundle into dist/ (ASSIGNMENTS="a b" for some)
 	$(PY) -m grading release $(ASSIGNMENTS)
 
-collect: $(STAMP) ## collect into submitted/: EXCHANGE=dir (nbgrader exchange) or DOWNLOADS=dir ASSIGNMENT=name [PATTERN=regex FORCE=1]
+publish: $(STAMP) ## release what `make release` built to nbgrader's exchange, after checksum, output and leak checks (ASSIGNMENTS="a b", FORCE=1)
+	$(PY) -m grading publish $(ASSIGNMENTS) $(if $(FORCE),--force)
+
+collect: $(STAMP) ## collect into submitted/ from the configured exchange, or EXCHANGE=dir, or DOWNLOADS=dir ASSIGNMENT=name [PATTERN=regex FORCE=1]
 	$(PY) -m grading collect $(if $(EXCHANGE),--exchange '$(EXCHANGE)') $(if $(DOWNLOADS),--downloads '$(DOWNLOADS)') \
 		$(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(PATTERN),--pattern '$(PATTERN)') $(if $(FORCE),--force)
 
@@ -48,6 +54,13 @@ autograde: $(STAMP) ## autograde submitted/ (JOBS=N processes) and report; fails
 
 feedback: $(STAMP) ## feedback HTML for every autograded submission, into feedback/
 	$(PY) -m grading feedback
+
+return-feedback: $(STAMP) ## generate the feedback and release it to the exchange (students fetch it in the Assignments panel)
+	$(PY) -m grading feedback
+	$(PY) -m grading return-feedback
+
+status: $(STAMP) ## list what is where: release, exchange (published, submitted), collected, autograded, feedback
+	$(PY) -m grading status
 
 grades: $(STAMP) ## export reports/grades.csv and reports/grades_by_exercise.csv
 	$(PY) -m grading grades
