@@ -28,7 +28,7 @@ lab: $(STAMP) ## open the course in JupyterLab (with the nbgrader extensions)
 		$(if $(filter-out localhost 127.0.0.1,$(HOST)),--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP) ## run the whole test suite: package, notebooks, release, autograde round trip
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup --ignore=tests/browser
 
 demo: $(STAMP) ## release, three demo submissions, autograde, feedback, grades; print the score table
 	$(PY) -m grading demo
@@ -67,6 +67,16 @@ grades: $(STAMP) ## export reports/grades.csv and reports/grades_by_exercise.csv
 
 bench: $(STAMP) ## report grading throughput: seconds per notebook and per student, serial and with JOBS=2, for 50 simulated students
 	$(PY) tools/bench.py --students 50 --jobs-list 1,2
+
+hub: $(STAMP) ## (as root) set up and start the class's JupyterHub on this machine: deploy/class.toml (demo setting)
+	$(PY) deploy/hub.py $(if $(CLASS),--class '$(CLASS)')
+
+$(VENV)/.browser: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,browser]'
+	touch $@
+
+test-browser: $(VENV)/.browser ## real-browser tests in headless Chromium (apt install chromium chromium-driver): a student in Lab, a class on the hub
+	KEEP_SCREENS='$(KEEP_SCREENS)' $(PY) -m pytest tests/browser
 
 clean-notebooks: $(STAMP) ## strip outputs and execution counts from notebooks/
 	$(PY) tools/clean_notebooks.py notebooks

@@ -51,13 +51,24 @@ def sources_digest():
     return digest.hexdigest()
 
 
-def build_env(env):
-    """The environment every server runs in: ``pip install '<repo>[hub]'`` (a wheel, data included)."""
+def readable_by_all(path):
+    """True when every user can run ``path``: it and each folder above it are open to others."""
+    path = Path(path).resolve()
+    return path.stat().st_mode & 0o005 == 0o005 and all(p.stat().st_mode & 0o001 for p in path.parents)
+
+
+def build_env(env, python):
+    """The environment every server runs in: ``pip install '<repo>[hub]'`` (a wheel, data included),
+    on an interpreter every user can run (not one under root's home)."""
     env = Path(env)
     stamp = env / ".course-sources"
+    if not readable_by_all(python):
+        raise SystemExit(f"{python} (resolved {Path(python).resolve()}) cannot be run by the students' accounts; set "
+                         "[hub] python in the class file to a system interpreter, e.g. /usr/bin/python3 "
+                         "(Debian: apt install python3-venv)")
     if not (env / "bin" / "python").exists():
-        print(f"creating the class environment {env} (a few minutes the first time)")
-        run(getattr(sys, "_base_executable", sys.executable), "-m", "venv", env)
+        print(f"creating the class environment {env} from {python} (a few minutes the first time)")
+        run(python, "-m", "venv", env)
         run(env / "bin" / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     digest = sources_digest()
     if not stamp.is_file() or stamp.read_text() != digest:
@@ -145,7 +156,7 @@ def main(argv=None):
         raise SystemExit("make hub creates Unix accounts and starts servers as them: run it as root (sudo make hub)")
     config = load_class(args.class_file)
     course = settings(Course(REPO))
-    env = build_env(config["hub"]["env"])
+    env = build_env(config["hub"]["env"], config["hub"].get("python", "/usr/bin/python3"))
     ensure_users(config)
     ensure_exchange(course.root)
     write_roles(config["hub"]["state"], course.course_id, course.root)

@@ -17,6 +17,8 @@ INSTRUCTORS, STUDENTS = list(USERS["instructors"]), list(USERS["students"])
 
 c.JupyterHub.ip = HUB["ip"]
 c.JupyterHub.port = int(HUB["port"])
+c.JupyterHub.hub_port = int(HUB["port"]) + 1
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{int(HUB['port']) + 2}"
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'hub' / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(STATE / "hub" / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.command = [str(ENV / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy")]
