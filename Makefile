@@ -2,7 +2,7 @@
 # Every target creates the virtual environment (.venv) on first use from pyproject.toml.
 
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JOBS ?= 1

@@ -82,7 +82,7 @@ def build_env(env, python):
             raise SystemExit("JupyterHub's proxy (configurable-http-proxy) needs Node.js and npm: apt install npm")
         print("installing configurable-http-proxy with npm")
         run("npm", "install", "--quiet", "--no-audit", "--no-fund", "--prefix", env / "proxy", PROXY)
-    (env / ".installed").touch()  # the Makefile's stamp: an instructor's `make` uses this environment as is
+    (env / ".installed").touch()  # the Makefile's stamp: `make VENV=<env>` uses this environment as is
     return env
 
 
@@ -128,17 +128,14 @@ def write_roles(state, course_id, root):
 
 
 def ensure_course(config, env):
-    """Each instructor's own copy of the course (a clone of this repository) in their home, using the
-    class environment; an existing copy is left alone."""
+    """Each instructor's own copy of the course (a clone of this repository) in their home; an existing
+    copy is left alone.  Their servers set ``VENV`` so that `make` there uses the class environment."""
     for name in config["users"]["instructors"]:
         user = pwd.getpwnam(name)
         folder = Path(user.pw_dir) / config["course"]["folder"]
         if not folder.exists():
             run("git", "clone", "--quiet", REPO, folder)
             print(f"cloned the course into {folder}")
-        venv = folder / ".venv"
-        if not venv.exists():
-            venv.symlink_to(env)
         jupyter = Path(user.pw_dir) / ".jupyter"
         jupyter.mkdir(exist_ok=True)
         (jupyter / "nbgrader_config.py").write_text(

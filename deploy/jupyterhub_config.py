@@ -45,6 +45,8 @@ def role_config(spawner):
     Validate: each role's servers read their Jupyter configuration from <state>/roles/<role>."""
     role = "instructor" if spawner.user.name in INSTRUCTORS else "student"
     spawner.environment["JUPYTER_CONFIG_PATH"] = str(STATE / "roles" / role)
+    if role == "instructor":  # `make` in the course folder runs the class environment, not a .venv of its own
+        spawner.environment["VENV"] = str(ENV)
 
 
 c.Spawner.pre_spawn_hook = role_config

@@ -15,6 +15,7 @@ class Page:
         self.driver, self.screens, self.prefix, self.steps = driver, screens, prefix, 0
 
     def shot(self, name):
+        self.dismiss_news()
         self.steps += 1
         self.screens.mkdir(parents=True, exist_ok=True)
         path = self.screens / f"{self.prefix}{self.steps:02d}-{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.png"
@@ -60,9 +61,23 @@ class Page:
 
     # ---- JupyterLab ---------------------------------------------------------------------------
 
-    def menu(self, top, item):
-        self.click(".lm-MenuBar-itemLabel", top)
-        self.click(".lm-Menu-itemLabel", item)
+    def menu(self, top, item=None):
+        """Open the menu ``top`` and click ``item``; without ``item``, return the menu's entries and close it."""
+        for attempt in range(3):
+            self.click(".lm-MenuBar-itemLabel", top)
+            try:
+                entry = self.find(".lm-Menu-itemLabel", item, timeout=5)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
+        if item is None:
+            entries = [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, ".lm-Menu .lm-Menu-itemLabel") if e.is_displayed()]
+            self.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+            self.wait(lambda: not any(e.is_displayed() for e in self.driver.find_elements(By.CSS_SELECTOR, ".lm-Menu")),
+                      "the menu to close", 10)
+            return entries
+        entry.click()
 
     def cells(self):
         return self.driver.find_elements(By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
@@ -78,9 +93,12 @@ class Page:
 
     def dismiss_news(self):
         """Answer JupyterLab's "get notified about news?" toast, which would cover part of the page."""
-        for button in self.driver.find_elements(By.CSS_SELECTOR, ".jp-toast-button, .Toastify button"):
-            if button.is_displayed() and button.text.strip() == "No":
-                button.click()
+        try:
+            for button in self.driver.find_elements(By.CSS_SELECTOR, ".Toastify button"):
+                if button.is_displayed() and button.text.strip() == "No":
+                    button.click()
+        except WebDriverException:
+            pass
 
     def kernel_idle(self, timeout=90):
         self.wait(lambda: self.driver.find_elements(
