@@ -82,7 +82,6 @@ def build_env(env, python):
             raise SystemExit("JupyterHub's proxy (configurable-http-proxy) needs Node.js and npm: apt install npm")
         print("installing configurable-http-proxy with npm")
         run("npm", "install", "--quiet", "--no-audit", "--no-fund", "--prefix", env / "proxy", PROXY)
-    (env / ".installed").touch()  # the Makefile's stamp: `make VENV=<env>` uses this environment as is
     return env
 
 
@@ -158,6 +157,7 @@ def main(argv=None):
     ensure_exchange(course.root)
     write_roles(config["hub"]["state"], course.course_id, course.root)
     ensure_course(config, env)
+    (env / ".installed").touch()  # the Makefile's stamp, newer than the clones: `make VENV=<env>` uses the env as is
     hub = config["hub"]
     print(f"course {course.course_id}, exchange {course.root}; hub at http://{hub['ip']}:{hub['port']}/ "
           f"(users {', '.join(config['users']['instructors'] + config['users']['students'])}, "

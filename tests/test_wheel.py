@@ -93,3 +93,12 @@ def test_course_data_points_elsewhere(installed, tmp_path):
     result = run([str(python), "-c", code], cwd=tmp_path, env=dict(os.environ, COURSE_DATA=str(elsewhere)))
     assert "(2, 200)" in result.stdout
     assert "ERROR" in result.stdout and "COURSE_DATA" in result.stdout and str(elsewhere) in result.stdout
+
+
+def test_optional_extras_are_listed_in_environment_yml():
+    import tomllib
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    text = (ROOT / "environment.yml").read_text()
+    for extra in ("hub", "browser"):
+        for requirement in extras[extra]:
+            assert requirement.replace(" ", "") in text, f"environment.yml does not mention {requirement} ({extra})"
