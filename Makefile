@@ -2,15 +2,17 @@
 # Every target creates the virtual environment (.venv) on first use from pyproject.toml.
 
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JOBS ?= 1
 STUDENTS ?= 50
 JOBS_LIST ?= 1,2
+HOST ?= localhost
+PORT ?= 8888
 
 .DEFAULT_GOAL := help
-.PHONY: help env lab test test-fast demo data references release collect autograde feedback grades bench clean-notebooks clean
+.PHONY: help env lab test test-fast test-browser demo data references release publish collect autograde feedback return-feedback status grades bench hub clean-notebooks clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,10 +26,11 @@ $(STAMP): pyproject.toml
 env: $(STAMP) ## create the virtual environment (.venv) with everything the course needs
 
 lab: $(STAMP) ## open the course in JupyterLab (with the nbgrader extensions)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) \
+		$(if $(filter-out localhost 127.0.0.1,$(HOST)),--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP) ## run the whole test suite: package, notebooks, release, autograde round trip
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup --ignore=tests/browser
 
 test-fast: $(STAMP) ## run the fast tier only: unit tests of course_utils and the grading layer (under a minute)
 	$(PY) -m pytest -m fast -q
@@ -44,7 +47,10 @@ references: $(STAMP) ## write references/<assignment>/<notebook>.json from the e
 release: $(STAMP) ## generate assignments into release/ and pack the student bundle into dist/ (ASSIGNMENTS="a b" for some)
 	$(PY) -m grading release $(ASSIGNMENTS)
 
-collect: $(STAMP) ## collect into submitted/: EXCHANGE=dir (nbgrader exchange) or DOWNLOADS=dir ASSIGNMENT=name [PATTERN=regex FORCE=1]
+publish: $(STAMP) ## release what `make release` built to nbgrader's exchange, after checksum, output and leak checks (ASSIGNMENTS="a b", FORCE=1)
+	$(PY) -m grading publish $(ASSIGNMENTS) $(if $(FORCE),--force)
+
+collect: $(STAMP) ## collect into submitted/ from the configured exchange, or EXCHANGE=dir, or DOWNLOADS=dir ASSIGNMENT=name [PATTERN=regex FORCE=1]
 	$(PY) -m grading collect $(if $(EXCHANGE),--exchange '$(EXCHANGE)') $(if $(DOWNLOADS),--downloads '$(DOWNLOADS)') \
 		$(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(PATTERN),--pattern '$(PATTERN)') $(if $(FORCE),--force)
 
@@ -54,11 +60,28 @@ autograde: $(STAMP) ## autograde submitted/ in the sandbox (JOBS=N processes); r
 feedback: $(STAMP) ## feedback HTML for every autograded submission, into feedback/
 	$(PY) -m grading feedback
 
+return-feedback: $(STAMP) ## generate the feedback and release it to the exchange (students fetch it in the Assignments panel)
+	$(PY) -m grading feedback
+	$(PY) -m grading return-feedback
+
+status: $(STAMP) ## list what is where: release, exchange (published, submitted), collected, autograded, feedback
+	$(PY) -m grading status
+
 grades: $(STAMP) ## export reports/grades.csv and reports/grades_by_exercise.csv
 	$(PY) -m grading grades
 
 bench: $(STAMP) ## grading time of the whole course for STUDENTS=50 simulated students with each JOBS of JOBS_LIST=1,2: split per notebook, x floor, 300-student projection
 	$(PY) tools/bench.py --students $(STUDENTS) --jobs-list $(JOBS_LIST)
+
+hub: $(STAMP) ## (as root) set up and start the class's JupyterHub on this machine: deploy/class.toml (demo setting)
+	$(PY) deploy/hub.py $(if $(CLASS),--class '$(CLASS)')
+
+$(VENV)/.browser: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,browser]'
+	touch $@
+
+test-browser: $(VENV)/.browser ## real-browser tests in headless Chromium (apt install chromium chromium-driver): a student in Lab, a class on the hub
+	KEEP_SCREENS='$(KEEP_SCREENS)' $(PY) -m pytest tests/browser
 
 clean-notebooks: $(STAMP) ## strip outputs and execution counts from notebooks/
 	$(PY) tools/clean_notebooks.py notebooks

@@ -1,10 +1,18 @@
-"""nbgrader configuration of the course: notebooks/ is the source directory, one folder per assignment."""
+"""nbgrader configuration of the course: notebooks/ is the source directory, one folder per assignment.
+
+The course id and the exchange root are set here and nowhere else: `make publish`, `make collect`,
+`make return-feedback`, `make status` and the hub deployment (deploy/) read them from this file.
+Students need the same two values; on the hub, deploy/ writes them into the environment's global
+nbgrader_config.py. COURSE_EXCHANGE overrides the exchange root (e.g. for a test).
+"""
+import os
 from pathlib import Path
 
 c = get_config()  # noqa: F821 (injected by nbgrader)
 
 c.CourseDirectory.root = str(Path(__file__).resolve().parent)
 c.CourseDirectory.course_id = "nn-from-scratch"
+c.Exchange.root = os.environ.get("COURSE_EXCHANGE") or "/srv/nbgrader/exchange"
 c.CourseDirectory.source_directory = "notebooks"
 # Hidden files and folders (".ipython" holds a kernel's history: every cell's source, hidden tests
 # included) are never copied from one step's folder to the next (submitted -> autograded -> feedback).

@@ -6,8 +6,8 @@ keys over two files).  Loaders return labels as ``Y: (1, m)``.  Features come in
 ``X: (n_x, m)``, except for pictures: :func:`load_images` returns them as ``(m, height, width,
 channels)`` because flattening them is an exercise of week 2.
 
-Paths are resolved from the package (``<course>/data``) or from an explicit argument, never
-from the current directory.
+Paths are resolved from an explicit argument, else ``$COURSE_DATA``, else the data installed with
+the package (see :mod:`course_utils.paths`), never from the current directory.
 """
 import os
 from collections import namedtuple
@@ -16,7 +16,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .paths import COURSE_ROOT, DATA_DIR
+from .paths import COURSE_ROOT, DATA_DIR, DATA_ENV
+from .paths import data_dir as _default_data_dir
 
 Dataset = namedtuple("Dataset", "train_x train_y test_x test_y classes")
 
@@ -34,12 +35,16 @@ class DatasetError(ValueError):
 def _resolve(name, data_dir):
     path = Path(name)
     if path.suffix != ".h5":
-        path = Path(data_dir or DATA_DIR) / f"{name}.h5"
+        path = Path(data_dir or _default_data_dir(DATA_DIR)) / f"{name}.h5"
     if not path.is_file():
         known = ", ".join(PLANAR_SETS + IMAGE_SETS + TABULAR_SETS)
+        where = (f"${DATA_ENV} is set to {os.environ[DATA_ENV]!r}: point it at the folder holding the .h5 files, "
+                 "or unset it" if os.environ.get(DATA_ENV) and not data_dir else
+                 f"set {DATA_ENV} to the folder holding them, reinstall the course package "
+                 "(`pip install .` ships them), or in the repository rebuild them with `make data`")
         raise DatasetError(
-            f"data file {path} not found. The course's own sets ({known}) are rebuilt with "
-            "`make data`; pass a path ending in .h5 to load another file."
+            f"data file {path} not found. The course's own sets ({known}) come with the course package: "
+            f"{where}. Pass a path ending in .h5 to load another file."
         )
     return path
 

@@ -1,5 +1,18 @@
-"""Where the course's files live, found from this package, never from the current directory."""
+"""Where the course's files live, found from this package, never from the current directory.
+
+The data sets are looked up in ``$COURSE_DATA`` when it is set, else next to the installed package
+(a wheel ships them as ``course_utils/data``), else in the repository's ``data/`` folder (a source
+checkout or an editable install).
+"""
+import os
 from pathlib import Path
 
-COURSE_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = COURSE_ROOT / "data"
+PACKAGE_DIR = Path(__file__).resolve().parent
+COURSE_ROOT = PACKAGE_DIR.parent
+DATA_ENV = "COURSE_DATA"
+DATA_DIR = PACKAGE_DIR / "data" if (PACKAGE_DIR / "data").is_dir() else COURSE_ROOT / "data"
+
+
+def data_dir(default=None):
+    """The folder the loaders read: ``$COURSE_DATA`` if set, else ``default`` or :data:`DATA_DIR`."""
+    return Path(os.environ.get(DATA_ENV) or default or DATA_DIR)

@@ -3,8 +3,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import autograde, collect, demo, feedback, grades, release, sandbox
-from .course import REPO_ROOT, Course
+from . import autograde, collect, demo, exchange, feedback, grades, release, sandbox
+from .course import REPO_ROOT, Course, copy_course
 from .references import StaleReferences, record
 
 
@@ -15,14 +15,20 @@ def main(argv=None):
     release_cmd = commands.add_parser("release", help="generate assignments and pack the student bundle into dist/")
     release_cmd.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
     collect_cmd = commands.add_parser("collect", help="collect submissions into submitted/; exit 1 if any file was a problem")
-    source = collect_cmd.add_mutually_exclusive_group(required=True)
-    source.add_argument("--exchange", type=Path, help="nbgrader exchange root: nbgrader collect --update from it")
+    source = collect_cmd.add_mutually_exclusive_group()
+    source.add_argument("--exchange", type=Path, help="nbgrader exchange root: nbgrader collect --update from it "
+                        "(default: the one nbgrader_config.py sets)")
     source.add_argument("--downloads", type=Path, help="folder of files downloaded from the LMS, one .ipynb or .zip per student")
     collect_cmd.add_argument("--assignment", help="assignment of the downloads (required with --downloads; limits --exchange)")
     collect_cmd.add_argument("--pattern", default=collect.DEFAULT_PATTERN,
                              help="with --downloads: regex taking the student id from a file name, as group 'student' or 1 "
                                   "(default %(default)s)")
     collect_cmd.add_argument("--force", action="store_true", help="with --downloads: replace a different submission already in submitted/")
+    publish_cmd = commands.add_parser("publish", help="check release/ (checksums, outputs, leaks) and release it to the exchange")
+    publish_cmd.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
+    publish_cmd.add_argument("--force", action="store_true", help="replace an assignment already in the exchange")
+    commands.add_parser("return-feedback", help="nbgrader release_feedback: put the generated feedback in the exchange")
+    commands.add_parser("status", help="what is where: release, exchange, submitted, autograded, feedback")
     grade_cmd = commands.add_parser("autograde", help="grade everything under submitted/; exit 1 if any was ungradable")
     grade_cmd.add_argument("--jobs", type=int, default=1, help="nbgrader processes at once (default 1)")
     grade_cmd.add_argument("--unisolated", action="store_true",
@@ -42,12 +48,14 @@ def main(argv=None):
     if args.command == "release":
         for folder in release.generate(course, args.assignments or None):
             print(f"released {folder.relative_to(course.root)}")
+        exchange.record_release(course, args.assignments or course.assignments())
         print(f"student bundle: {release.bundle(course)}")
     elif args.command == "collect":
         if args.downloads and not args.assignment:
             parser.error("collect --downloads needs --assignment NAME")
         try:
-            if args.exchange:
+            if not args.downloads:
+                args.exchange = args.exchange or exchange.settings(course).root
                 result = collect.collect_exchange(course, args.exchange, [args.assignment] if args.assignment else None)
             else:
                 result = collect.collect_downloads(course, args.downloads, args.assignment, args.pattern, args.force)
@@ -57,6 +65,18 @@ def main(argv=None):
             print(line)
         print(f"{len(result.collected)} collected, {len(result.unchanged)} unchanged, {len(result.problems)} problems")
         return 1 if result.problems else 0
+    elif args.command in ("publish", "return-feedback", "status"):
+        try:
+            if args.command == "publish":
+                lines = exchange.publish(course, args.assignments or course.assignments(), args.force)
+            elif args.command == "return-feedback":
+                lines = exchange.return_feedback(course) or ["no generated feedback to return (run `make feedback`)"]
+            else:
+                lines = exchange.status(course)
+        except exchange.PublishError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print("\n".join(lines))
     elif args.command == "autograde":
         try:
             statuses = autograde.autograde(course, jobs=args.jobs, unisolated=args.unisolated)

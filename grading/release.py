@@ -5,7 +5,7 @@ from pathlib import Path
 from .course import REPO_ROOT
 
 BUNDLE_NAME = "nn-from-scratch-student"
-BUNDLE_FILES = ("pyproject.toml", "environment.yml")
+BUNDLE_FILES = ("pyproject.toml", "setup.py", "environment.yml")
 
 
 class ReleaseError(RuntimeError):

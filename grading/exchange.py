@@ -1,0 +1,167 @@
+"""nbgrader's exchange for this course: publish a release, return feedback, show what is where.
+
+The course id and the exchange root are set once, in ``nbgrader_config.py`` (``COURSE_EXCHANGE``
+overrides the root); everything here and every nbgrader command reads them from there.  Publishing
+gives students exactly what ``make release`` generated: a release notebook that has outputs (a
+preview in Lab autosaves them) or whose checksum differs from the one recorded at release is refused,
+and the leak scan runs again on the very files that are published.
+"""
+import fnmatch
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config.loader import PyFileConfigLoader
+
+from . import leaks
+from .notebook_cells import load
+
+CHECKSUMS = "release_checksums.json"
+REGENERATE = "regenerate it with `make release ASSIGNMENTS={assignment}`"
+
+
+class PublishError(RuntimeError):
+    """The release of an assignment is not fit to be published; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    course_id: str
+    root: Path
+    ignore: tuple
+
+    @property
+    def course(self):
+        return self.root / self.course_id
+
+
+def settings(course):
+    """Course id, exchange root and ignored file patterns, from the course's ``nbgrader_config.py``."""
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+    course_id = config.CourseDirectory.get("course_id") or ""
+    root = config.Exchange.get("root") or "/srv/nbgrader/exchange"
+    if not course_id:
+        raise PublishError(f"{course.root / 'nbgrader_config.py'} sets no CourseDirectory.course_id")
+    return Settings(course_id, Path(root), tuple(config.CourseDirectory.get("ignore") or ()))
+
+
+def published_files(course, assignment):
+    """The files ``nbgrader release_assignment`` copies: ``release/<assignment>/`` minus the ignored patterns."""
+    ignore = settings(course).ignore
+    folder = course.release_dir / assignment
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not any(
+        fnmatch.fnmatch(part, pattern) for part in p.relative_to(folder).parts for pattern in ignore))
+
+
+def _digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def record_release(course, assignments):
+    """After ``make release``: remember the checksum of every generated file (in ``reports/``)."""
+    path = course.reports / CHECKSUMS
+    recorded = json.loads(path.read_text()) if path.is_file() else {}
+    for assignment in assignments:
+        folder = course.release_dir / assignment
+        recorded[assignment] = {str(p.relative_to(folder)): _digest(p) for p in published_files(course, assignment)}
+    course.reports.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(recorded, indent=1, sort_keys=True))
+    return path
+
+
+def check_release(course, assignment):
+    """Raise :class:`PublishError` unless ``release/<assignment>`` is exactly what ``make release`` wrote,
+    without outputs, and leaks nothing."""
+    regenerate = REGENERATE.format(assignment=assignment)
+    folder = course.release_dir / assignment
+    path = course.reports / CHECKSUMS
+    recorded = (json.loads(path.read_text()) if path.is_file() else {}).get(assignment)
+    if not folder.is_dir() or recorded is None:
+        raise PublishError(f"{assignment} has not been released yet ({folder} or its checksums are missing): {regenerate}")
+    files = published_files(course, assignment)
+    problems = []
+    for file in files:
+        name = str(file.relative_to(folder))
+        if file.suffix == ".ipynb":
+            cells = load(file).get("cells", [])
+            if any(c.get("outputs") or c.get("execution_count") for c in cells if c.get("cell_type") == "code"):
+                problems.append(f"{name} has outputs or execution counts (was it run or validated in Lab?)")
+                continue
+        if name not in recorded:
+            problems.append(f"{name} was not written by `make release`")
+        elif recorded[name] != _digest(file):
+            problems.append(f"{name} differs from what `make release` wrote (checksum)")
+    problems += [f"{name} is missing" for name in sorted(set(recorded) - {str(f.relative_to(folder)) for f in files})]
+    problems += [f"{file.relative_to(folder)} {reason}" for file, reason in leaks.scan(course, assignment, files)]
+    if problems:
+        raise PublishError(f"refusing to publish {assignment}:\n  " + "\n  ".join(problems) + f"\nFix: {regenerate}")
+    return files
+
+
+def publish(course, assignments, force=False):
+    """Check each release, then ``nbgrader release_assignment`` it into the exchange; returns the lines to print."""
+    for assignment in assignments:
+        check_release(course, assignment)
+    lines = []
+    where = settings(course).course / "outbound"
+    for assignment in assignments:
+        result = course.nbgrader("release_assignment", assignment, *(["--force"] if force else []))
+        if result.returncode != 0:
+            text = (result.stdout + result.stderr).strip()
+            hint = " (already published: FORCE=1 replaces it)" if "already exists" in text else ""
+            raise PublishError(f"nbgrader release_assignment {assignment} failed{hint}:\n{text[-1500:]}")
+        lines.append(f"published {assignment} -> {where / assignment}")
+    return lines
+
+
+def return_feedback(course, assignments=None):
+    """``nbgrader release_feedback`` for each assignment with generated feedback; returns the lines to print."""
+    lines = []
+    for assignment in assignments or course.assignments():
+        students = [s for s in course.students() if (course.feedback_dir / s / assignment).is_dir()]
+        if not students:
+            continue
+        result = course.nbgrader("release_feedback", assignment)
+        if result.returncode != 0:
+            raise PublishError(f"nbgrader release_feedback {assignment} failed:\n{(result.stdout + result.stderr)[-1500:]}")
+        lines.append(f"returned feedback of {assignment} to {len(students)} student(s): {', '.join(students)}")
+    return lines
+
+
+def _students_with(folder, assignment):
+    return sum((p / assignment).is_dir() for p in folder.iterdir()) if folder.is_dir() else 0
+
+
+def status(course):
+    """What is where: per assignment, the release, the exchange (published, submitted) and the course
+    folders (collected, autograded, feedback); returns the lines to print."""
+    config = settings(course)
+    inbound = config.course / "inbound"
+    try:
+        submissions = [p.name.split("+") for p in inbound.iterdir()] if inbound.is_dir() else []
+    except PermissionError:  # students may write to inbound/ but not list it
+        submissions = None
+    header = ("assignment", "release", "published", "submitted", "collected", "autograded", "feedback")
+    rows = [header]
+    for assignment in course.assignments():
+        if not (course.release_dir / assignment).is_dir():
+            release = "-"
+        else:
+            try:
+                check_release(course, assignment)
+                release = "ok"
+            except PublishError:
+                release = "STALE"
+        submitted = "?" if submissions is None else len({p[0] for p in submissions if len(p) > 1 and p[1] == assignment})
+        rows.append((assignment, release, "yes" if (config.course / "outbound" / assignment).is_dir() else "-",
+                     *(str(n) for n in (submitted, _students_with(course.submitted, assignment),
+                                        _students_with(course.autograded, assignment),
+                                        _students_with(course.feedback_dir, assignment)))))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    returned = len(list((config.course / "feedback").glob("*.html"))) if (config.course / "feedback").is_dir() else 0
+    where = "" if config.root.is_dir() else " (does not exist yet: `make publish` creates the course in it)"
+    return ([f"course {config.course_id}, exchange {config.root}{where}; {returned} feedback file(s) returned"]
+            + ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+            + ["release: ok = exactly what `make release` wrote; STALE = changed since (run `make release`)",
+               "submitted: students with a submission in the exchange; collected/autograded/feedback: students in the course folders"])

@@ -1,0 +1,189 @@
+"""Scenario (b): a class on the hub (deploy/, as `make hub` starts it), in real browsers.
+
+The instructor publishes; two students fetch, work and submit from the Assignments panel (one solves
+everything, one only the first exercise); the instructor collects, autogrades and returns feedback
+with the make targets; each student reads their own feedback with the right score, and cannot
+reach the other's submission.  Runs as root (it creates three Unix accounts, nntest-*).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from grading import submissions
+from grading.notebook_cells import load, grade_cells
+
+from .conftest import ROOT, free_port, wait_http
+from .test_student_lab import ASSIGNMENT, NOTEBOOK, SIGMOID, SIGMOID_CELL
+
+INSTRUCTOR, FULL, PART = "nntest-instructor", "nntest-ada", "nntest-ben"
+PASSWORD = "nn-test"
+HUB_ENV = "/opt/nn-from-scratch/env"
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the hub scenario creates Unix accounts: run as root")
+
+
+def home(user):
+    return Path("/home") / user
+
+
+def as_user(user, *command, env=None, check=True):
+    """Run ``command`` as ``user`` (runuser), in their home, with the hub's exchange."""
+    result = subprocess.run(["runuser", "-u", user, "--", "env", f"HOME={home(user)}", *(env or []), *command],
+                            cwd=home(user), capture_output=True, text=True)
+    if check:
+        assert result.returncode == 0, f"{command} as {user} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def hub():
+    base = Path(tempfile.mkdtemp(prefix="nn-hub-test-"))
+    os.chmod(base, 0o755)
+    port = free_port()
+    class_file = base / "class.toml"
+    class_file.write_text(
+        f'[users]\ninstructors = ["{INSTRUCTOR}"]\nstudents = ["{FULL}", "{PART}"]\n'
+        f'[hub]\nip = "127.0.0.1"\nport = {port}\ndemo_password = "{PASSWORD}"\nenv = "{HUB_ENV}"\n'
+        f'python = "/usr/bin/python3"\nstate = "{base / "state"}"\n[course]\nfolder = "nn-from-scratch"\n')
+    for user in (INSTRUCTOR, FULL, PART):  # a fresh start for the test accounts
+        if home(user).is_dir():
+            for child in home(user).iterdir():
+                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+    exchange = base / "exchange"
+    env = dict(os.environ, COURSE_EXCHANGE=str(exchange))
+    subprocess.run([sys.executable, str(ROOT / "deploy" / "hub.py"), "--class", str(class_file), "--setup-only"],
+                   env=env, check=True, capture_output=True)
+    log = base / "hub.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "hub.py"), "--class", str(class_file)],
+                                   env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/hub/api", process, log, timeout=120)
+        yield {"url": f"http://127.0.0.1:{port}", "exchange": exchange, "log": log,
+               "course": home(INSTRUCTOR) / "nn-from-scratch", "make": ["make", "-C", str(home(INSTRUCTOR) / "nn-from-scratch")],
+               "env": [f"COURSE_EXCHANGE={exchange}", f"VENV={HUB_ENV}"]}
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def login(page, url, user):
+    page.get(f"{url}/hub/login")
+    page.find("input[name=username]").send_keys(user)
+    page.find("input[name=password]").send_keys(PASSWORD)
+    page.click("#login_submit, button[type=submit], input[type=submit]")
+    page.find(".lm-MenuBar-itemLabel", "Nbgrader", timeout=180)
+    page.dismiss_news()
+
+
+def open_assignments(page):
+    page.menu("Nbgrader", "Assignment List")
+    return page.find("#released_assignments_list, #fetched_assignments_list", timeout=60)
+
+
+def row_button(page, list_id, label, timeout=90):
+    """The button ``label`` in the row of ASSIGNMENT in one of the Assignments panel's lists."""
+    def look():
+        for row in page.driver.find_elements("css selector", f"#{list_id} .list_item"):
+            if ASSIGNMENT in row.text:
+                for button in row.find_elements("css selector", "button"):
+                    if button.text.strip() == label and button.is_enabled():
+                        return button
+    return page.wait(look, f"{label!r} for {ASSIGNMENT} in #{list_id}", timeout)
+
+
+def test_a_week_of_the_class_on_the_hub(browser, hub):
+    url, make, env = hub["url"], hub["make"], hub["env"]
+    course = hub["course"]
+
+    # The instructor releases and publishes the week's assignment (in a terminal on the hub).
+    as_user(INSTRUCTOR, *make, "release", f"ASSIGNMENTS={ASSIGNMENT}", env=env)
+    published = as_user(INSTRUCTOR, *make, "publish", f"ASSIGNMENTS={ASSIGNMENT}", env=env)
+    assert f"published {ASSIGNMENT}" in published.stdout
+    teacher = browser("1-instructor-")
+    login(teacher, url, INSTRUCTOR)
+    assert "Formgrader" in teacher.menu("Nbgrader")
+    teacher.get(f"{url}/user/{INSTRUCTOR}/formgrader")
+    teacher.wait_text(ASSIGNMENT, timeout=90)
+    teacher.shot("formgrader lists the released assignment")
+
+    # Two students fetch from the Assignments panel; neither has the instructor's tools.
+    students = {}
+    for name in (FULL, PART):
+        page = browser(f"2-{name}-")
+        login(page, url, name)
+        assert page.menu("Nbgrader") == ["Assignment List"], "students get the Assignments panel only"
+        assert "Create Assignment" not in page.text(".lm-TabBar")
+        open_assignments(page)
+        page.shot("assignments panel")
+        row_button(page, "released_assignments_list", "Fetch").click()
+        row_button(page, "fetched_assignments_list", "Submit")
+        page.shot("fetched")
+        students[name] = page
+    assert (home(FULL) / ASSIGNMENT / NOTEBOOK).is_file()
+
+    # ada's work: every exercise solved (her file, as she would have saved it).
+    release_nb, source_nb = load(course / "release" / ASSIGNMENT / NOTEBOOK), load(course / "notebooks" / ASSIGNMENT / NOTEBOOK)
+    (home(FULL) / ASSIGNMENT / NOTEBOOK).write_text(json.dumps(submissions.solved(release_nb, source_nb)))
+    shutil.chown(home(FULL) / ASSIGNMENT / NOTEBOOK, FULL, FULL)
+    total = sum(grade_cells(source_nb).values())
+
+    # ben's work: he types the first exercise in the browser and saves.
+    ben = students[PART]
+    ben.get(f"{url}/user/{PART}/lab/tree/{ASSIGNMENT}/{NOTEBOOK}")
+    ben.kernel_idle()
+    ben.type_into_cell(SIGMOID_CELL, SIGMOID)
+    ben.driver.switch_to.active_element.send_keys("\ue009s")  # Ctrl+S
+    ben.wait(lambda: "np.minimum(z, 0)" in (home(PART) / ASSIGNMENT / NOTEBOOK).read_text(), "ben's notebook saved", 30)
+    ben.shot("ben solved the first exercise")
+
+    for name, page in students.items():
+        open_assignments(page)
+        row_button(page, "fetched_assignments_list", "Submit").click()
+        page.wait(lambda: any(ASSIGNMENT in r.text for r in page.driver.find_elements(
+            "css selector", "#submitted_assignments_list .list_item")), "the submission listed", 60)
+        page.shot("submitted")
+
+    # Students cannot read each other's submissions, the inbound folder or the instructor's course.
+    for path in (hub["exchange"] / "nn-from-scratch" / "inbound", home(FULL) / ASSIGNMENT,
+                 hub["exchange"] / "nn-from-scratch" / "feedback", course / "notebooks"):
+        assert as_user(PART, "ls", str(path), check=False).returncode != 0, f"{PART} can list {path}"
+    assert as_user(PART, "cat", str(home(FULL) / ASSIGNMENT / NOTEBOOK), check=False).returncode != 0
+    ben.get(f"{url}/user/{FULL}/lab")
+    ben.wait(lambda: "403" in ben.text() or "Forbidden" in ben.text(), "the hub to refuse ben ada's server", 30)
+    ben.shot("ben cannot open ada's server")
+
+    # The instructor collects, autogrades (through the sandbox) and returns feedback.
+    collected = as_user(INSTRUCTOR, *make, "collect", env=env)
+    assert "2 collected" in collected.stdout, collected.stdout
+    graded = as_user(INSTRUCTOR, *make, "autograde", env=env)
+    assert "2 graded, 0 ungradable" in graded.stdout, graded.stdout
+    returned = as_user(INSTRUCTOR, *make, "return-feedback", env=env)
+    assert "returned feedback" in returned.stdout, returned.stdout
+    status = as_user(INSTRUCTOR, *make, "status", env=env).stdout
+    assert "2 feedback file(s) returned" in status, status
+
+    # Each student fetches their own feedback and reads their score.
+    for name, score in ((FULL, total), (PART, 2.0)):
+        page = students[name]
+        page.get(f"{url}/user/{name}/lab")
+        page.find(".lm-MenuBar-itemLabel", "Nbgrader", timeout=90)
+        open_assignments(page)
+        row_button(page, "submitted_assignments_list", "Fetch Feedback").click()
+        page.wait(lambda: list((home(name) / ASSIGNMENT / "feedback").glob("*/*.html")), "the feedback fetched", 60)
+        page.shot("feedback fetched")
+        html = next((home(name) / ASSIGNMENT / "feedback").glob("*/*.html"))
+        page.get(f"{url}/user/{name}/files/{html.relative_to(home(name))}")
+        page.wait_text(f"Score: {score:g}", timeout=30)
+        page.wait_text(f"/ {total:g}", timeout=5)
+        page.shot("feedback page with the score")
+        assert (FULL if name == PART else PART) not in page.text()
+
