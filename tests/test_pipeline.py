@@ -52,9 +52,10 @@ def add_frank(course):
 
 
 def cell_scores(course, student, assignment):
+    """``{grade_id: score}`` of the autograded test cells (written answers wait for manual grading)."""
     with Gradebook(course.gradebook_url) as gradebook:
         submission = gradebook.find_submission(assignment, student)
-        return {g.name: g.score for nb in submission.notebooks for g in nb.grades}
+        return {g.name: g.score for nb in submission.notebooks for g in nb.grades if g.cell_type == "code"}
 
 
 def digests(folder):

@@ -30,7 +30,8 @@ def test_nbgrader_autograde_uses_the_sandboxed_execute_preprocessor():
     config = Config()
     exec(compile((REPO_ROOT / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"),
          {"get_config": lambda: config, "__file__": str(REPO_ROOT / "nbgrader_config.py")})
-    names = [p.__name__ for p in config.Autograde.autograde_preprocessors]
+    names = [p.rsplit(".", 1)[-1] for p in config.Autograde.autograde_preprocessors]
+    assert "VerifyChecks" in names
     assert names[0] == "SandboxedExecute" and "Execute" not in names
     assert config.SandboxedKernelManager.allow_unisolated is False
 
