@@ -150,8 +150,9 @@ def test_outcome(graded, fixture):
     assert sum(cells.values()) == status.score, cells
     failures = graded["failures"][fixture.student]
     assert all(cells[g] == 0 for g in failures), (cells, failures)
-    if fixture.kind != "cheat":
-        assert failures == {}, f"honest code failed in verification: {failures}"
+    if fixture.kind != "cheat":  # its mistakes, named; never taken for a check that was skipped or patched
+        assert not [r for r in failures.values() if "did not run to the end" in r], \
+            f"honest code was failed as if it tampered with the checks: {failures}"
     elif fixture.failed is not None:
         assert sorted(failures) == sorted(fixture.failed), failures
 
