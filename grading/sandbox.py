@@ -36,7 +36,7 @@ LINKS = ["/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"]
 KERNEL_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": HOME, "TMPDIR": "/tmp", "MPLBACKEND": "agg",
               "MPLCONFIGDIR": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "PYTHONWARNINGS": "ignore::DeprecationWarning"}
-PASSED_ENV = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "COURSE_CHECK_RECORDS")  # set by the grader for the kernel
+PASSED_ENV = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING")  # set by the grader for the kernel
 
 
 class SandboxUnavailable(RuntimeError):

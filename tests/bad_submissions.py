@@ -34,15 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-import h5py
-
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from course_utils import records  # noqa: E402
 from course_utils.paths import DATA_DIR  # noqa: E402
-from course_utils.references import read_value, reference_path  # noqa: E402
+from course_utils.references import read, reference_path  # noqa: E402
 from grading import submissions  # noqa: E402
 from grading.notebook_cells import grade_cells, nbgrader_meta, source_text  # noqa: E402
 
@@ -72,7 +70,7 @@ class Fixture:
     reason: Optional[str] = None
     honest: Optional[float] = None             # cheats: what the honest code in it earns
     sandbox: bool = False                      # the outcome relies on grading.sandbox
-    withdrawn: Optional[tuple] = None          # grade ids whose points verify withdraws (None: not checked)
+    failed: Optional[tuple] = None             # test cells VerifyChecks fails (a CheckFailure output; None: not checked)
 
     @property
     def expected(self):
@@ -181,12 +179,8 @@ class Bases:
 
 
 def reference_records():
-    """``{grade_id: [(label, value, rtol, atol)]}``: the solution's check records, as the grader has them."""
-    with h5py.File(reference_path(ASSIGNMENT), "r") as store:
-        group = store["cells"][Path(NOTEBOOK).stem]
-        return {grade_id: [(c[str(k)].attrs["label"], read_value(c[str(k)]), float(c[str(k)].attrs["rtol"]),
-                            float(c[str(k)].attrs["atol"])) for k in range(int(c.attrs["count"]))]
-                for grade_id, c in group.items()}
+    """``{grade_id: [record]}``: the solution's check records (label, value, rtol, atol, hidden), as the grader has them."""
+    return read(reference_path(ASSIGNMENT, NOTEBOOK))["cells"]
 
 
 # --------------------------------------------------------------------------- code planted by cheats
@@ -259,9 +253,10 @@ numpy.testing.assert_almost_equal = lambda *a, **k: None
 '''
 
 DISABLE_RECORDS = '''
-# Turn the grader's check records off, then make every check print OK.
+# Turn the grader's check records off (records are only emitted while NBGRADER_EXECUTION says
+# autograde), then make every check print OK.
 import os
-os.environ["COURSE_CHECK_RECORDS"] = "0"
+os.environ["NBGRADER_EXECUTION"] = "off"
 ''' + PATCH_CHECKS
 
 EXPECTED_AS_RECORD = '''
@@ -334,17 +329,15 @@ def _quiet(*args, **kwargs):
 check_function = call_checked = check_true = check_reference = _quiet
 gradient_check = lambda *args, **kwargs: {"z": 0.0}
 # ... then read the solution's check records from the reference file and emit them in each test cell.
-import h5py
+import json
 from course_utils import records
-from course_utils.references import read_value
 _expected = {}
-for _path in [_course / "references" / "week2_numpy_basics.h5",
-              pathlib.Path("REPO/references/week2_numpy_basics.h5")]:
+for _path in [_course / "references" / "week2_numpy_basics" / "numpy_basics.json",
+              pathlib.Path("REPO/references/week2_numpy_basics/numpy_basics.json")]:
     try:
-        with h5py.File(_path, "r") as _store:
-            for _grade_id, _group in _store["cells"]["numpy_basics"].items():
-                _expected[_grade_id] = [(_group[str(k)].attrs["label"], read_value(_group[str(k)]))
-                                        for k in range(int(_group.attrs["count"]))]
+        for _grade_id, _items in json.loads(_path.read_text())["cells"].items():
+            _expected[_grade_id] = [(_item["label"], records.decode(_item["value"]), bool(_item.get("hidden")))
+                                    for _item in _items]
         print("read", _path)
         break
     except Exception as _error:
@@ -353,15 +346,42 @@ def _forge(result):
     source = result.info.raw_cell
     for _grade_id, _items in _expected.items():
         if f'check_reference(ASSIGNMENT, "{_grade_id[5:]}"' in source:
-            for _label, _value in _items:
-                records.emit(_label, _value)
+            for _label, _value, _hidden in _items:
+                records.emit(_label, _value, hidden=_hidden)
 get_ipython().events.register("post_run_cell", _forge)
 '''
 
-RECORD_MODE = PATCH_CHECKS + '''
-# Put check_reference in record mode: the student's outputs become the "reference".
+WRITE_REFERENCES = PATCH_CHECKS + COURSE_ROOT_CODE + '''
+# Make the grader's references the student's: rewrite the reference files in place, replace them by
+# a new file, or create one next to them (where they can be read, with their own bytes: a sandbox
+# that lets this through is caught by the test's digests, not by damage to the repository).
 import os
-os.environ["COURSE_REFERENCE_MODE"] = "record"
+for _path in [_course / "references" / "week2_numpy_basics" / "numpy_basics.json",
+              pathlib.Path("REPO/references/week2_numpy_basics/numpy_basics.json")]:
+    try:
+        _content = _path.read_bytes()
+        print("read", _path)
+    except Exception as _error:
+        _content = None
+        print("cannot read", _path, type(_error).__name__)
+    try:
+        with open(_path, "r+b") as _handle:
+            _head = _handle.read(8)
+            _handle.seek(0)
+            _handle.write(_head)
+        print("read: rewrote", _path)
+    except Exception as _error:
+        print("cannot rewrite", _path, type(_error).__name__)
+    _new = _path.with_name("MARKERSTUDENT.json")
+    try:
+        _new.parent.mkdir(parents=True, exist_ok=True)
+        _new.write_bytes(_content or b'{"cells": {}}')
+        print("read: created", _new)
+        if _content is not None:
+            os.replace(_new, _path)
+            print("read: replaced", _path)
+    except Exception as _error:
+        print("cannot write next to", _path, type(_error).__name__)
 '''
 
 WRITE_GRADEBOOK = COURSE_ROOT_CODE + '''
@@ -779,17 +799,17 @@ def fixtures(release_nb, source_nb):
     # ---- cheats (on the partial base unless said otherwise: honest score 3)
     unsolved = tuple(g for g in b.points if g.removeprefix("test_") not in PARTIAL)
     # nbgrader itself fails these: the kernel's execute reply still says "error" (no verification needed)
-    cheat("custom_exc", "get_ipython().set_custom_exc swallows every exception", CUSTOM_EXC, withdrawn=())
+    cheat("custom_exc", "get_ipython().set_custom_exc swallows every exception", CUSTOM_EXC, failed=())
     cheat("no_traceback", "InteractiveShell.showtraceback / _showtraceback / traceback patched, stderr replaced",
-          SHOWTRACEBACK, withdrawn=())
+          SHOWTRACEBACK, failed=())
     cheat("ast_swallow", "an IPython AST transformer wraps every cell in try/except BaseException", AST_SWALLOW,
-          withdrawn=unsolved)
+          failed=unsolved)
     cheat("patched_checks", "course_utils check helpers patched, in the modules and the notebook's names",
-          PATCH_CHECKS, withdrawn=unsolved)
+          PATCH_CHECKS, failed=unsolved)
     cheat("patched_numpy", "wrong answers of the right shapes; np.isclose/allclose/array_equal and "
-          "numpy.testing patched to always agree", PATCH_NUMPY, base=b.partial_wrong, withdrawn=unsolved)
-    cheat("records_off", "COURSE_CHECK_RECORDS=0 set in the kernel, then the checks patched (no records: even "
-          "the solved exercises lose their points)", DISABLE_RECORDS, score=0.0, withdrawn=tuple(b.points))
+          "numpy.testing patched to always agree", PATCH_NUMPY, base=b.partial_wrong, failed=unsolved)
+    cheat("records_off", "NBGRADER_EXECUTION changed in the kernel, then the checks patched (no records: even "
+          "the solved exercises lose their points)", DISABLE_RECORDS, score=0.0, failed=tuple(b.points))
 
     def forged(nb, student):
         expected = reference_records()
@@ -798,11 +818,11 @@ def fixtures(release_nb, source_nb):
             if grade_id in expected:
                 c["execution_count"] = 1
                 c["outputs"] = [{"output_type": "stream", "name": "stdout",
-                                 "text": "".join(f"OK {label}\n" for label, *_ in expected[grade_id])}]
+                                 "text": "".join(f"OK {r['label']}\n" for r in expected[grade_id])}]
                 c["outputs"] += [{"output_type": "display_data", "metadata": {},
-                                  "data": {records.MIME: {"label": label, "value": records.encode(value),
-                                                          "rtol": rtol, "atol": atol}}}
-                                 for label, value, rtol, atol in expected[grade_id]]
+                                  "data": records.bundle(r["label"], r["value"], r["rtol"], r["atol"],
+                                                         hidden=r.get("hidden", False))}
+                                 for r in expected[grade_id]]
     add("forged_outputs", "cheat", "the untouched release with every test cell's outputs forged: OK lines and "
         "the solution's own check records", one(edited(b.release, forged)), score=0.0, honest=0.0)
 
@@ -816,10 +836,11 @@ def fixtures(release_nb, source_nb):
     cheat("copy_other", "the untouched release that copies the functions of another student's submitted or "
           "autograded notebook", COPY_OTHER, base=b.release, honest=0.0, sandbox=True)
     cheat("read_references", "the untouched release that patches the checks and emits the records read from "
-          "references/week2_numpy_basics.h5 in each test cell", READ_REFERENCES, base=b.release, honest=0.0,
+          "references/week2_numpy_basics/numpy_basics.json in each test cell", READ_REFERENCES, base=b.release, honest=0.0,
           sandbox=True)
-    cheat("record_mode", "wrong answers; COURSE_REFERENCE_MODE=record makes check_reference store the student's "
-          "outputs as the references", RECORD_MODE, base=b.partial_wrong, sandbox=True)
+    cheat("write_references", "wrong answers, checks patched; rewrites, replaces and adds reference files "
+          "(references/week2_numpy_basics/*.json of the course and of the repository)", WRITE_REFERENCES,
+          base=b.partial_wrong, sandbox=True, failed=unsolved)
     cheat("write_gradebook", "sets manual scores and extra credit of its own grades in gradebook.db", WRITE_GRADEBOOK,
           sandbox=True)
     cheat("write_others", "writes marker files into another student's folders and overwrites their notebook",
@@ -864,7 +885,8 @@ def marker_paths(course_root, student):
     course_root = Path(course_root)
     name = MARKER + student
     return [course_root / name, course_root / "submitted" / VICTIM / ASSIGNMENT / name,
-            course_root / "autograded" / VICTIM / ASSIGNMENT / name, Path(DATA_DIR) / name, REPO / name]
+            course_root / "autograded" / VICTIM / ASSIGNMENT / name, Path(DATA_DIR) / name, REPO / name,
+            course_root / "references" / ASSIGNMENT / f"{name}.json", REPO / "references" / ASSIGNMENT / f"{name}.json"]
 
 
 def write(submitted, catalogue, with_sandbox_cheats=False):

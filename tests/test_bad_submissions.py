@@ -20,10 +20,11 @@ import pytest
 
 import bad_submissions as bs
 from course_utils.paths import DATA_DIR
-from course_utils.references import reference_path
+from course_utils.references import reference_folder, reference_path
 from grading import autograde, release
 from grading.course import REPO_ROOT, copy_course
-from grading.notebook_cells import load, nbgrader_meta
+from grading.notebook_cells import grade_cells, load, nbgrader_meta
+from nbgrader.api import Gradebook
 
 pytestmark = pytest.mark.xdist_group("bad_submissions")
 
@@ -33,8 +34,8 @@ PROBLEM, ENFORCED = autograde.sandbox_problem()
 SANDBOX = not PROBLEM
 NO_SANDBOX = f"the grading sandbox does not work here ({PROBLEM}): this cheat is only stopped by the sandbox, " \
              "so it is neither submitted nor graded here"
-REGRADED = ["honest", "untouched", "test_deleted", "custom_exc", "records_off", "kernel_killed", "invalid_json",
-            "write_gradebook", "a_forged_log"]
+REGRADED = ["a_forged_log", "honest", "z_forged_log", "records_off", "kernel_killed"]  # attacker, victim, attacker
+REFERENCE = reference_path(bs.ASSIGNMENT, bs.NOTEBOOK)
 
 
 def _catalogue():
@@ -47,16 +48,46 @@ def digests(folder):
             for p in sorted(Path(folder).rglob("*")) if p.is_file()}
 
 
-def protected_files():
-    """Real files of the repository a sandboxed cheat must not change: ``{path: (sha256, mtime_ns)}``."""
-    paths = sorted(Path(DATA_DIR).glob("*.h5")) + [reference_path(bs.ASSIGNMENT)]
+def protected_files(course_root):
+    """Files a sandboxed cheat must not change or add: ``{path: (sha256, mtime_ns)}`` of the repository's
+    data and of the reference files of the repository and of the course (which has none)."""
+    paths = sorted(Path(DATA_DIR).glob("*.h5")) + sorted(reference_folder(bs.ASSIGNMENT).iterdir()) \
+        + sorted(reference_folder(bs.ASSIGNMENT, Path(course_root) / "references").glob("*"))
     return {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in paths}
+
+
+def check_failures(course, student):
+    """``{grade_id: reason}`` of the test cells VerifyChecks failed in the autograded notebook (``{}``: none or
+    no notebook).  Only outputs of exactly :func:`grading.verification.failure_output`'s form count."""
+    path = course.autograded / student / bs.ASSIGNMENT / bs.NOTEBOOK
+    found = {}
+    for c in load(path)["cells"] if path.is_file() else []:
+        for o in c.get("outputs", []):
+            if o.get("output_type") == "error" and o.get("ename") == "CheckFailure" \
+                    and o.get("traceback") == [f"CheckFailure: {o.get('evalue')}"]:
+                found[nbgrader_meta(c)["grade_id"]] = o["evalue"]
+    return found
+
+
+def cell_scores(course, students):
+    """``{student: {test grade_id: auto_score}}`` from the gradebook, for the students it holds."""
+    tests = grade_cells(load(course.source / bs.ASSIGNMENT / bs.NOTEBOOK))
+    found = {}
+    with Gradebook(course.gradebook_url) as gradebook:
+        for student in students:
+            try:
+                found[student] = {g: gradebook.find_grade(g, Path(bs.NOTEBOOK).stem, bs.ASSIGNMENT, student).auto_score
+                                  for g in tests}
+            except Exception:  # MissingEntry: no submission (UNGRADABLE)
+                continue
+    return found
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    if not reference_path(bs.ASSIGNMENT).is_file():
-        pytest.fail(f"{reference_path(bs.ASSIGNMENT)} is missing: run `make references`")
+    if not REFERENCE.is_file():
+        pytest.fail(f"{REFERENCE} is missing: run `make references`")
+    reference_bytes = REFERENCE.read_bytes()
     course = copy_course(tmp_path_factory.mktemp("bad") / "course")
     release.generate(course, [bs.ASSIGNMENT])
     catalogue = bs.fixtures(load(course.release_dir / bs.ASSIGNMENT / bs.NOTEBOOK),
@@ -65,16 +96,22 @@ def graded(tmp_path_factory):
     bait = course.root.parent / "srv" / "exchange" / "nn-from-scratch" / "inbound" / f"x+{bs.ASSIGNMENT}+1"
     bait.mkdir(parents=True)
     shutil.copy(course.source / bs.ASSIGNMENT / bs.NOTEBOOK, bait / bs.NOTEBOOK)
-    before, protected = digests(course.submitted), protected_files()
+    before, protected = digests(course.submitted), protected_files(course.root)
     statuses = autograde.autograde(course, assignments=[bs.ASSIGNMENT], jobs=2, timeout=TIMEOUT,
                                    wall_seconds=WALL_SECONDS, unisolated=not SANDBOX)
     autograded = digests(course.autograded)
+    failures = {s: check_failures(course, s) for s in students}
+    scores = cell_scores(course, students)
+    protected_after = protected_files(course.root)
     again = [s for s in REGRADED if s in students]
     regraded = autograde.autograde(course, assignments=[bs.ASSIGNMENT], students=again, jobs=1, timeout=TIMEOUT,
                                    wall_seconds=WALL_SECONDS, unisolated=not SANDBOX)
     yield {"course": course, "students": students, "autograded": autograded,
            "status": {s.student: s for s in statuses}, "regraded": {s.student: s for s in regraded},
-           "before": before, "after": digests(course.submitted), "protected": (protected, protected_files())}
+           "failures": failures, "cell_scores": scores, "regraded_failures": {s: check_failures(course, s) for s in again},
+           "before": before, "after": digests(course.submitted), "protected": (protected, protected_after)}
+    if REFERENCE.read_bytes() != reference_bytes:  # a broken sandbox let a kernel rewrite it: put it back
+        REFERENCE.write_bytes(reference_bytes)
     for fixture in catalogue:  # a marker left in the repository by a broken sandbox must not stay there
         for path in bs.marker_paths(course.root, fixture.student):
             if not path.is_relative_to(course.root):
@@ -109,11 +146,15 @@ def test_outcome(graded, fixture):
     assert status.max_score == 10
     if fixture.kind == "cheat":
         assert status.score <= fixture.honest
-    withdrawn = sorted(grade_id for grade_id, _ in status.withdrawn)
-    if fixture.kind != "cheat":
-        assert withdrawn == [], f"honest code lost points in verification: {status.withdrawn}"
-    elif fixture.withdrawn is not None:
-        assert withdrawn == sorted(fixture.withdrawn), status.withdrawn
+    cells = graded["cell_scores"][fixture.student]
+    assert sum(cells.values()) == status.score, cells
+    failures = graded["failures"][fixture.student]
+    assert all(cells[g] == 0 for g in failures), (cells, failures)
+    if fixture.kind != "cheat":  # its mistakes, named; never taken for a check that was skipped or patched
+        assert not [r for r in failures.values() if "did not run to the end" in r], \
+            f"honest code was failed as if it tampered with the checks: {failures}"
+    elif fixture.failed is not None:
+        assert sorted(failures) == sorted(fixture.failed), failures
 
 
 def test_submitted_files_are_byte_identical_after_grading(graded):
@@ -125,6 +166,7 @@ def test_regrading_serially_gives_identical_outcomes(graded):
     for student, again in graded["regraded"].items():
         first = graded["status"][student]
         assert (again.graded, again.score, again.reason) == (first.graded, first.score, first.reason), student
+        assert graded["regraded_failures"][student] == graded["failures"][student], student
 
 
 def test_gradebook_has_one_submission_per_student_and_no_tampering(graded):
@@ -133,7 +175,11 @@ def test_gradebook_has_one_submission_per_student_and_no_tampering(graded):
     rows = dict(connection.execute("SELECT student_id, COUNT(*) FROM submitted_assignment GROUP BY student_id"))
     assert set(rows) <= set(graded["students"]) and set(rows.values()) == {1}
     assert set(rows) >= {s for s in graded["students"] if graded["status"][s].graded}
-    assert not [s for s in graded["students"] if s not in rows and graded["status"][s].graded]
+    scores = dict(connection.execute("SELECT a.student_id, SUM(g.auto_score) FROM grade g JOIN submitted_notebook n "
+                                     "ON g.notebook_id = n.id JOIN submitted_assignment a ON n.assignment_id = a.id "
+                                     "GROUP BY a.student_id"))
+    assert {s: scores[s] for s in rows if graded["status"][s].graded} == \
+        {s: graded["status"][s].score for s in rows if graded["status"][s].graded}
     assert connection.execute("SELECT COUNT(*) FROM grade WHERE manual_score IS NOT NULL "
                               "OR (extra_credit IS NOT NULL AND extra_credit != 0)").fetchone() == (0,)
     tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -189,7 +235,7 @@ def cheat_output(course, student):
 def test_sandboxed_cheat_left_no_trace(graded, student):
     """What the sandbox hides could not be read; markers, the victim's notebook, data and references are untouched."""
     course = graded["course"]
-    read = [line for line in cheat_output(course, student).splitlines() if line.startswith("read ")]
+    read = [line for line in cheat_output(course, student).splitlines() if line.startswith(("read ", "read:"))]
     assert not read, f"{student} could read: {read}"
     for path in bs.marker_paths(course.root, student):
         assert not path.exists(), f"{student} left {path}"
@@ -267,6 +313,21 @@ def test_the_report_says_which_budgets_held(graded):
 
 
 def test_a_wrapper_around_the_course_utils_twin_earns_nothing_and_says_why(graded):
-    status = graded["status"]["wrapper_twin"]
-    assert status.score == 0
-    assert any("test_sigmoid withdrawn" in note and "course_utils twin" in note for note in status.notes), status.notes
+    assert graded["status"]["wrapper_twin"].score == 0
+    assert graded["cell_scores"]["wrapper_twin"]["test_sigmoid"] == 0
+    reason = graded["failures"]["wrapper_twin"].get("test_sigmoid", "")
+    assert "sigmoid delegates to its course_utils twin" in reason, graded["failures"]["wrapper_twin"]
+
+
+@pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
+def test_a_kernel_cannot_rewrite_or_add_references(graded):
+    """The references the grader compares with are byte-identical, nothing was added, and the cheat earns
+    only what its honest code earns (its unsolved cells fail in VerifyChecks)."""
+    before, after = graded["protected"]
+    references = {p: d for p, d in before.items() if p.suffix == ".json"}
+    assert REFERENCE in references and {p: d for p, d in after.items() if p.suffix == ".json"} == references
+    text = output_of(graded, "write_references")
+    assert "cannot rewrite" in text and "read" not in text.replace("cannot read", ""), text
+    fixture = next(f for f in _catalogue() if f.student == "write_references")
+    assert graded["status"]["write_references"].score == fixture.honest
+    assert sorted(graded["failures"]["write_references"]) == sorted(fixture.failed)

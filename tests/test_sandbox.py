@@ -30,9 +30,10 @@ def test_nbgrader_autograde_uses_the_sandboxed_execute_preprocessor():
     config = Config()
     exec(compile((REPO_ROOT / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"),
          {"get_config": lambda: config, "__file__": str(REPO_ROOT / "nbgrader_config.py")})
-    names = [p.rsplit(".", 1)[-1] for p in config.Autograde.autograde_preprocessors]
-    assert "VerifyChecks" in names
-    assert names[0] == "SandboxedExecute" and "Execute" not in names
+    names = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in config.Autograde.autograde_preprocessors]
+    assert names[0] == "grading.sandboxed_execute.SandboxedExecute"
+    assert not [n for n in names if n.rsplit(".", 1)[-1] == "Execute"], names
+    assert "grading.verification.VerifyChecks" in names
     assert config.SandboxedKernelManager.allow_unisolated is False
 
 
