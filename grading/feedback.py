@@ -70,9 +70,16 @@ class FeedbackExporter(HTMLExporter):
         return output, resources
 
 
+def _is_timestamp(path):
+    """The submission's ``timestamp.txt`` at the folder's top, which ``nbgrader release_feedback`` reads."""
+    return path.name == "timestamp.txt" and not path.is_symlink() and path.stat().st_size < 64 and \
+        path.read_bytes().strip().replace(b"-", b"").replace(b":", b"").replace(b" ", b"").replace(b".", b"").isalnum()
+
+
 def remove_extras(folder):
-    """Delete every file under a feedback folder that is not an HTML page; returns them."""
-    extras = [p for p in sorted(folder.rglob("*"), reverse=True) if p.is_file() and p.suffix != ".html"]
+    """Delete every file under a feedback folder that is not an HTML page (or its timestamp); returns them."""
+    extras = [p for p in sorted(folder.rglob("*"), reverse=True)
+              if (p.is_file() or p.is_symlink()) and p.suffix != ".html" and not (p.parent == folder and _is_timestamp(p))]
     for path in extras:
         path.unlink()
     for path in sorted(folder.rglob("*"), reverse=True):

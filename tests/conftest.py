@@ -32,3 +32,31 @@ def pytest_ignore_collect(collection_path, config):
     if path.name.startswith("test_") and path.name not in FAST_MODULES and here / "fast" not in path.parents:
         return True
     return None
+
+
+@pytest.fixture(scope="session")
+def demo_batch(tmp_path_factory):
+    """The instructor's cycle on the demo course, graded once per session: ``(course, statuses, expected,
+    table, digests of submitted/ before grading)``.
+
+    Besides the demo students (alice, bob, carol), the same autograde batch grades test_pipeline's broken
+    and hidden-failure submissions and test_quizzes' quiz students, so every release is made and graded
+    once.  Tests that use it are in the xdist group ``pipeline``, so that one worker builds it.
+    """
+    import test_pipeline
+    import test_quizzes
+
+    from grading import demo
+    from grading.course import copy_course
+
+    course = copy_course(tmp_path_factory.mktemp("course") / "course")
+    before = {}
+
+    def add_students(c):
+        test_pipeline.add_broken_submissions(c)
+        test_pipeline.add_frank(c)
+        test_quizzes.add_quiz_students(c)
+        before.update(test_pipeline.digests(c.submitted))
+
+    statuses, expected, table = demo.run(course, say=lambda *_: None, before_grading=add_students)
+    return course, statuses, expected, table, before

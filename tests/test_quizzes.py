@@ -1,9 +1,9 @@
 """Quizzes: the release holds no answer key, and every question is graded right in release -> autograde.
 
-One module fixture releases the quizzes in a temporary course and autogrades, in one batch per quiz,
-three students: right answers written in other accepted forms (upper case, floats), wrong answers
-(of the right form for even questions, of a wrong form for odd ones), and the untouched release.
-(The solved notebooks themselves are graded by the demo round trip in test_pipeline.py.)
+Two students answer every quiz, and are graded in the same batch as the demo round trip
+(``demo_batch`` in conftest.py, so the quizzes are released and graded once): right answers written in
+other accepted forms (upper case, floats), and wrong answers (of the right form for even questions, of a
+wrong form for odd ones). The demo's bob submits the untouched release; alice the solved quizzes.
 """
 import ast
 import json
@@ -12,11 +12,11 @@ import re
 import pytest
 from nbgrader.api import Gradebook
 
-from grading import autograde, release, submissions
-from grading.course import REPO_ROOT, copy_course
+from grading import submissions
+from grading.course import REPO_ROOT
 from grading.notebook_cells import grade_cells, load, nbgrader_meta, source_text, strip_markers
 
-pytestmark = pytest.mark.xdist_group("quizzes")
+pytestmark = pytest.mark.xdist_group("pipeline")  # shares the demo batch
 QUIZZES = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*_quiz") if any(p.glob("*.ipynb")))
 ANSWER = re.compile(r"^answer_q(\d+)$")
 
@@ -68,25 +68,27 @@ def answered(released, key, transform, written_text):
     return notebook
 
 
+BLANK = "bob"  # the demo student who submits the untouched release
 STUDENTS = {  # student: (transform of the key, are the auto-graded answers right?)
     "right": (lambda grade_id, value: variant(value), True),
     "wrong": (wrong_or_malformed, False),
 }
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = copy_course(tmp_path_factory.mktemp("quizzes") / "course")
-    release.generate(course, QUIZZES)
+def add_quiz_students(course):
+    """Submit every released quiz for the students of :data:`STUDENTS` (called before the demo batch is graded)."""
     for assignment in QUIZZES:
         name, source = quiz_notebook(assignment)
         released = load(course.release_dir / assignment / name)
-        submissions.write(course, "blank", assignment, name, released)
         key = answer_key(source)
         for student, (transform, _) in STUDENTS.items():
             submissions.write(course, student, assignment, name,
                               answered(released, key, transform, "I am not sure.\n"))
-    statuses = autograde.autograde(course, assignments=QUIZZES)
+
+
+@pytest.fixture
+def graded(demo_batch):
+    course, statuses, _, _, _ = demo_batch
     return course, {(s.student, s.assignment): s for s in statuses}
 
 
@@ -131,7 +133,7 @@ def test_each_question_gets_exactly_its_points(graded, assignment):
     course, _ = graded
     name, source = quiz_notebook(assignment)
     points = grade_cells(source)
-    right = {"blank": False, **{s: ok for s, (_, ok) in STUDENTS.items()}}
+    right = {BLANK: False, **{s: ok for s, (_, ok) in STUDENTS.items()}}
     with Gradebook(course.gradebook_url) as gradebook:
         for student, is_right in right.items():
             for grade_id, maximum in points.items():
@@ -141,7 +143,7 @@ def test_each_question_gets_exactly_its_points(graded, assignment):
             written = [c for c in source["cells"] if nbgrader_meta(c).get("grade") and nbgrader_meta(c).get("solution")]
             for cell in written:
                 grade = gradebook.find_grade(nbgrader_meta(cell)["grade_id"], name.removesuffix(".ipynb"), assignment, student)
-                if student == "blank":
+                if student == BLANK:
                     assert grade.auto_score == 0.0  # nbgrader scores an untouched answer 0
                 else:
                     assert grade.auto_score is None and grade.needs_manual_grade

@@ -63,6 +63,7 @@ class Page:
 
     def menu(self, top, item=None):
         """Open the menu ``top`` and click ``item``; without ``item``, return the menu's entries and close it."""
+        self.dismiss_news()
         for attempt in range(3):
             self.click(".lm-MenuBar-itemLabel", top)
             try:
@@ -73,9 +74,20 @@ class Page:
                     raise
         if item is None:
             entries = [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, ".lm-Menu .lm-Menu-itemLabel") if e.is_displayed()]
-            self.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
-            self.wait(lambda: not any(e.is_displayed() for e in self.driver.find_elements(By.CSS_SELECTOR, ".lm-Menu")),
-                      "the menu to close", 10)
+            def closed():
+                return not any(e.is_displayed() for e in self.driver.find_elements(By.CSS_SELECTOR, ".lm-Menu"))
+
+            for attempt in range(3):  # Escape goes to whatever has the focus (a toast, say): then click the bar again
+                if attempt == 0:
+                    self.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+                else:
+                    self.click(".lm-MenuBar-itemLabel", top)
+                try:
+                    self.wait(closed, "the menu to close", 5)
+                    break
+                except AssertionError:
+                    if attempt == 2:
+                        raise
             return entries
         entry.click()
 
@@ -96,7 +108,7 @@ class Page:
         try:
             for button in self.driver.find_elements(By.CSS_SELECTOR, ".Toastify button"):
                 if button.is_displayed() and button.text.strip() == "No":
-                    button.click()
+                    self.driver.execute_script("arguments[0].click();", button)  # also when half off-screen
         except WebDriverException:
             pass
 
