@@ -27,6 +27,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from . import sandbox
+from .course import NBGRADER_FILES
 from .grading_kernel import probe
 from .progress import Progress
 from .references import require_current
@@ -176,12 +177,12 @@ def _grade_group(course, assignment, group, arguments, runtime, progress):
 
 
 def stage(course, assignment, student, staged):
-    """Copy the submission's notebooks (regular files only, no link followed) and its timestamp into
+    """Copy the submission's notebooks and nbgrader's own files (regular files only, no link followed) into
     ``staged``; returns notes on the files left out."""
     source = course.submitted / student / assignment
     target = staged / student / assignment
     target.mkdir(parents=True, exist_ok=True)
-    wanted = set(course.notebooks(assignment)) | {"timestamp.txt"}
+    wanted = set(course.notebooks(assignment)) | set(NBGRADER_FILES)
     notes = []
     for dirpath, dirnames, filenames in os.walk(source):
         for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):

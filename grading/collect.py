@@ -12,12 +12,13 @@ characters, and names are printed escaped.
 import os
 import pwd
 import re
-import shutil
 import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from .course import NBGRADER_FILES
 
 # A leading id of letters, digits, dots and dashes, up to the first "_": "s1234567_week2_numpy_basics.ipynb".
 DEFAULT_PATTERN = r"^(?P<student>[A-Za-z0-9.-]+)_"
@@ -97,7 +98,7 @@ def _copy_regular(source, target):
 def stage_inbound(course, inbound, staged, assignments, result):
     """Copy the trusted part of an exchange's ``inbound/`` into ``staged``: for each submission folder
     whose student id is valid and, where that id is a Unix user, is owned by that user, only the
-    assignment's notebooks and ``timestamp.txt``.  Everything else is a reported problem."""
+    assignment's notebooks and nbgrader's own files (``NBGRADER_FILES``).  Everything else is a reported problem."""
     staged.mkdir(parents=True)
     for folder in sorted(inbound.iterdir()):
         parts = folder.name.split("+")
@@ -121,15 +122,14 @@ def stage_inbound(course, inbound, staged, assignments, result):
             continue
         target = staged / folder.name
         target.mkdir()
-        wanted = set(course.notebooks(assignment)) | {"timestamp.txt"}
+        wanted = set(course.notebooks(assignment)) | set(NBGRADER_FILES)
         for path in sorted(folder.rglob("*")):
             relative = str(path.relative_to(folder))
             if path.is_dir() and not path.is_symlink():
                 continue
             if relative not in wanted:
-                if relative != "submission_secret.txt":  # nbgrader's own
-                    result.notes.append(f"{assignment}: {student}: extra file {relative!r} not taken (only the "
-                                        "assignment's notebooks are graded)")
+                result.notes.append(f"{assignment}: {student}: extra file {relative!r} not taken (only the "
+                                    "assignment's notebooks are graded)")
                 continue
             reason = _copy_regular(path, target / relative)
             if reason:

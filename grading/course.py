@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Files nbgrader itself keeps beside a submission's notebooks: its time, and the secret that release_feedback
+# and fetch_feedback use to name the student's feedback in the exchange.
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
 def single_thread_env(extra=None):

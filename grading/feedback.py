@@ -20,6 +20,8 @@ from latex2mathml.converter import convert
 from nbconvert.exporters import HTMLExporter
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 
+from .course import NBGRADER_FILES
+
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$")
 _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
@@ -70,16 +72,16 @@ class FeedbackExporter(HTMLExporter):
         return output, resources
 
 
-def _is_timestamp(path):
-    """The submission's ``timestamp.txt`` at the folder's top, which ``nbgrader release_feedback`` reads."""
-    return path.name == "timestamp.txt" and not path.is_symlink() and path.stat().st_size < 64 and \
+def _nbgrader_file(path):
+    """One of nbgrader's small files at the folder's top (``NBGRADER_FILES``), which ``release_feedback`` reads."""
+    return path.name in NBGRADER_FILES and not path.is_symlink() and path.stat().st_size < 256 and \
         path.read_bytes().strip().replace(b"-", b"").replace(b":", b"").replace(b" ", b"").replace(b".", b"").isalnum()
 
 
 def remove_extras(folder):
-    """Delete every file under a feedback folder that is not an HTML page (or its timestamp); returns them."""
+    """Delete every file under a feedback folder but the HTML pages and nbgrader's own files; returns them."""
     extras = [p for p in sorted(folder.rglob("*"), reverse=True)
-              if (p.is_file() or p.is_symlink()) and p.suffix != ".html" and not (p.parent == folder and _is_timestamp(p))]
+              if (p.is_file() or p.is_symlink()) and p.suffix != ".html" and not (p.parent == folder and _nbgrader_file(p))]
     for path in extras:
         path.unlink()
     for path in sorted(folder.rglob("*"), reverse=True):

@@ -298,6 +298,6 @@ def test_exchange_takes_only_notebooks_of_folders_owned_by_the_student_they_name
     result = collect_exchange(course, exchange, [ASSIGNMENT])
     assert [student for student, _ in result.collected] == ["erin"], result.lines()
     assert any("owned by uid" in reason for _, reason in result.problems), result.lines()
-    assert sorted(p.name for p in (course.submitted / "erin" / ASSIGNMENT).iterdir()) == [NOTEBOOK, "timestamp.txt"]
+    assert sorted(p.name for p in (course.submitted / "erin" / ASSIGNMENT).iterdir()) == [NOTEBOOK, "submission_secret.txt", "timestamp.txt"]
     assert any("helper.py" in note for note in result.notes) and any("secret.txt" in note for note in result.notes)
     assert not (course.submitted / "daemon").exists()
