@@ -23,6 +23,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.fast)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Under ``--dist loadgroup`` a test of an ``xdist_group`` carries its group in its node id; without it xdist
+    spreads the group over both workers and each builds the group's batch again (pytest-xdist#1386)."""
+    argv = " ".join(getattr(item.config, "workerinput", {}).get("mainargv", []))
+    grouped = "--dist loadgroup" in argv or "--dist=loadgroup" in argv
+    if grouped and item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+        pytest.fail("--dist loadgroup did not group this test: this pytest and pytest-xdist do not work together; "
+                    "reinstall with the ranges of pyproject.toml (rm .venv/.installed; make env)", pytrace=False)
+
+
 def pytest_ignore_collect(collection_path, config):
     """With ``-m fast``, do not even import the other test modules (they start kernels and nbgrader)."""
     if config.getoption("markexpr") != "fast" or collection_path.suffix != ".py":
