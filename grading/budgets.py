@@ -185,6 +185,9 @@ def rlimits(budget, own_uid):
     return limits
 
 
+NOT_LIMITED = "not limited (no writable cgroup controller)"
+
+
 def apply(name, budget, own_uid):
     """Put this process (the launcher, before it starts the sandbox) under ``budget``; returns :class:`Limits`.
 
@@ -200,10 +203,10 @@ def apply(name, budget, own_uid):
         except OSError:
             group.remove()
     extra = rlimits(budget, own_uid)
-    if found.cgroup is None:
+    if found.cgroup is None:  # say so when a budget does not hold: the report is what the instructor reads
         found.enforced["memory"] = "RLIMIT_AS (per process)"
-        if own_uid:
-            found.enforced["processes"] = "RLIMIT_NPROC (the sandbox uid)"
+        found.enforced["processes"] = "RLIMIT_NPROC (the sandbox uid)" if own_uid else NOT_LIMITED
+    found.enforced.setdefault("cpus", NOT_LIMITED)
     for which, value in extra:
         resource.setrlimit(which, (value, value))
     found.enforced["cpu_seconds"] = "RLIMIT_CPU (per process)"

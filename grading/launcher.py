@@ -40,6 +40,11 @@ try:
     found["imports"] = True
 except Exception as error:
     found["imports"] = repr(error)
+try:
+    os.mkdir("/probe-root-write")
+    found["root_writable"] = True
+except OSError:
+    found["root_writable"] = False
 import ctypes
 found["user_namespace"] = ctypes.CDLL(None, use_errno=True).unshare(0x10000000) == 0  # CLONE_NEWUSER
 print(json.dumps(found))
@@ -205,6 +210,8 @@ def probe(hidden=()):
         problems.append(f"the kernel cannot import numpy/ipykernel/course_utils ({found['imports']})")
     if found["user_namespace"]:
         problems.append("the kernel could create a user namespace")
+    if found["root_writable"]:
+        problems.append("the kernel could write outside its budgeted /tmp and working copy (a writable root)")
     return "; ".join(problems), found
 
 

@@ -7,7 +7,8 @@ What the kernel sees (everything else on the machine does not exist for it):
   (``sys.prefix``), the ``course_utils`` package and the data folders it reads;
 - read-write: the kernel's socket folder (its connection file and IPC sockets), a size-limited
   ``/tmp`` and a size-limited HOME holding the working copy (``/home/student/work``), where the
-  launcher copies the submission's notebooks.  Nothing written there leaves the sandbox;
+  launcher copies the submission's notebooks.  Nothing written there leaves the sandbox.  The root
+  itself is read-only, so nothing can be written anywhere else;
 - a cleared environment, no network, its own pid, IPC and UTS namespaces, a new terminal session.
 
 Identity: when grading runs as root, the launcher first becomes a dedicated unprivileged uid
@@ -96,6 +97,7 @@ def bwrap_arguments(read_only, runtime, notebooks, budget, uid=None):
     for fd, name in notebooks:
         args += ["--perms", "0644", "--file", str(fd), f"{WORK}/{name}"]
     args += _with_parents(runtime, made) + ["--bind", str(runtime), str(runtime), "--chdir", WORK]
+    args += ["--remount-ro", "/"]  # bubblewrap's root is a tmpfs of no set size, writable by an unprivileged kernel
     env = dict(KERNEL_ENV, **{k: os.environ[k] for k in PASSED_ENV if k in os.environ})
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]

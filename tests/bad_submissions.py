@@ -351,7 +351,20 @@ def _forge(result):
 get_ipython().events.register("post_run_cell", _forge)
 '''
 
-WRITE_REFERENCES = PATCH_CHECKS + COURSE_ROOT_CODE + '''
+REWRITE_IN_PLACE = '''
+def _rewrite(path):
+    """Write a file's first bytes back over themselves: no damage, but only possible where it is writable."""
+    try:
+        with open(path, "r+b") as handle:
+            head = handle.read(8)
+            handle.seek(0)
+            handle.write(head)
+        print("read: rewrote", path)
+    except Exception as error:
+        print("cannot rewrite", path, type(error).__name__)
+'''
+
+WRITE_REFERENCES = PATCH_CHECKS + COURSE_ROOT_CODE + REWRITE_IN_PLACE + '''
 # Make the grader's references the student's: rewrite the reference files in place, replace them by
 # a new file, or create one next to them (where they can be read, with their own bytes: a sandbox
 # that lets this through is caught by the test's digests, not by damage to the repository).
@@ -364,14 +377,7 @@ for _path in [_course / "references" / "week2_numpy_basics" / "numpy_basics.json
     except Exception as _error:
         _content = None
         print("cannot read", _path, type(_error).__name__)
-    try:
-        with open(_path, "r+b") as _handle:
-            _head = _handle.read(8)
-            _handle.seek(0)
-            _handle.write(_head)
-        print("read: rewrote", _path)
-    except Exception as _error:
-        print("cannot rewrite", _path, type(_error).__name__)
+    _rewrite(_path)
     _new = _path.with_name("MARKERSTUDENT.json")
     try:
         _new.parent.mkdir(parents=True, exist_ok=True)
@@ -416,7 +422,7 @@ except Exception as _error:
     print("cannot overwrite the victim's notebook", type(_error).__name__)
 '''
 
-WRITE_DATA = '''
+WRITE_DATA = REWRITE_IN_PLACE + '''
 # Change the course's data and code on disk: a marker next to the data, the same bytes written
 # back into a data file and into course_utils (content unchanged, but it must not be writable).
 import pathlib, course_utils
@@ -428,14 +434,7 @@ try:
 except Exception as _error:
     print("cannot write in", DATA_DIR, type(_error).__name__)
 for _target in _targets:
-    try:
-        with open(_target, "r+b") as _handle:
-            _head = _handle.read(8)
-            _handle.seek(0)
-            _handle.write(_head)
-        print("rewrote", _target)
-    except Exception as _error:
-        print("cannot write", _target, type(_error).__name__)
+    _rewrite(_target)
 '''
 
 STEAL_ANYWHERE = SOLUTION_THIEF + '''
@@ -565,11 +564,13 @@ print("children holding 800 MB:", _held, "unfinished:", len(_children))
 '''
 
 DISK_FILL = '''
-# Fill /tmp and the working copy with 400 MB each: in RAM, kept in autograded/ and copied into feedback/.
+# Fill /tmp and the working copy with 400 MB each: in RAM, kept in autograded/ and copied into feedback/;
+# and a folder of its own at the root (bubblewrap's root is a tmpfs of no set size, in RAM as well).
 import pathlib
-for _folder in [pathlib.Path("/tmp"), pathlib.Path.cwd()]:
+for _folder in [pathlib.Path("/tmp"), pathlib.Path.cwd(), pathlib.Path("/filler")]:
     _written = 0
     try:
+        _folder.mkdir(exist_ok=True)
         with open(_folder / "filler.bin", "wb") as _handle:
             for _ in range(400):
                 _handle.write(b"\\0" * 2 ** 20)
@@ -867,7 +868,7 @@ def fixtures(release_nb, source_nb):
               FORGED_LOG, sandbox=True)
     cheat("stdout_flood", "partial; writes 200 MB straight to the kernel's stdout", STDOUT_FLOOD, sandbox=True)
     cheat("fork_memory", "partial; three forked children hold 800 MB each (2.4 GB)", FORK_MEMORY, sandbox=True)
-    cheat("disk_fill", "partial; writes 400 MB into /tmp and 400 MB into its working copy", DISK_FILL, sandbox=True)
+    cheat("disk_fill", "partial; writes 400 MB into /tmp, its working copy and a folder it makes at the root", DISK_FILL, sandbox=True)
 
     cheat("wrapper_twin", "the untouched release whose sigmoid is a one-line wrapper around course_utils's sigmoid",
           WRAPPER_TWIN, base=b.release, honest=0.0)

@@ -3,17 +3,25 @@
 One module fixture releases week2_numpy_basics in a temporary course, submits every fixture as its
 own student, autogrades them all at once (2 jobs, a 10 s cell timeout, a 40 s wall clock per
 notebook), then regrades a few serially (1 job), which must give the same outcomes: grading is
-repeatable and JOBS does not change it.  The cheats that only the sandbox stops are submitted only
+repeatable and JOBS does not change it.
+
+The fixture has one batch per identity the grader can have here.  Run as an ordinary user, that is the
+one user, with every fixture.  Run as root, it is root with every fixture, and then an ordinary user
+(uid 65534, no capabilities, no writable cgroup: a lecturer's server; see tests/unprivileged.py) with
+the attacks and their victim, so that each attack is shown to lose whoever grades.  The cheats that only the sandbox stops are submitted only
 when the sandbox works here: they really try to read the solutions, the machine's secrets and other
 copies of the course, and to write the gradebook, other submissions and the data files.  A copy of
 the instructor's notebook is planted outside the course (an nbgrader exchange's inbound folder) as
 bait for the thief that walks the disk.
 """
 import hashlib
+import json
 import os
 import re
 import shutil
 import sqlite3
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,7 +29,8 @@ import pytest
 import bad_submissions as bs
 from course_utils.paths import DATA_DIR
 from course_utils.references import reference_folder, reference_path
-from grading import autograde, release
+import unprivileged
+from grading import autograde, budgets, release
 from grading.course import REPO_ROOT, copy_course
 from grading.notebook_cells import grade_cells, load, nbgrader_meta
 from nbgrader.api import Gradebook
@@ -30,7 +39,7 @@ pytestmark = pytest.mark.xdist_group("bad_submissions")
 
 TIMEOUT = 10  # seconds per cell: the endless loop and the sleep rely on it
 WALL_SECONDS = 40  # per notebook: the wall_clock cheat relies on it
-PROBLEM, ENFORCED = autograde.sandbox_problem()
+PROBLEM, _ = autograde.sandbox_problem()
 SANDBOX = not PROBLEM
 NO_SANDBOX = f"the grading sandbox does not work here ({PROBLEM}): this cheat is only stopped by the sandbox, " \
              "so it is neither submitted nor graded here"
@@ -38,9 +47,37 @@ REGRADED = ["a_forged_log", "honest", "z_forged_log", "records_off", "kernel_kil
 REFERENCE = reference_path(bs.ASSIGNMENT, bs.NOTEBOOK)
 
 
+# the grader's identities: "root" and "ordinary_user" (uid 65534) when the suite runs as root, else the user's own
+RUNS = ["root", "ordinary_user"] if os.geteuid() == 0 else ["own_user"]
+
+
 def _catalogue():
     """The fixtures' descriptions, for parametrizing (no release needed; the module fixture builds them)."""
     return bs.fixtures(None, load(REPO_ROOT / "notebooks" / bs.ASSIGNMENT / bs.NOTEBOOK))
+
+
+ATTACKS = {f.student for f in _catalogue() if f.kind == "cheat" and f.sandbox} | {"wrapper_twin", bs.VICTIM}
+SANDBOXED_CHEATS = [f.student for f in _catalogue() if f.sandbox and f.kind == "cheat"]
+
+
+def graded_in(run):
+    """The students a run grades: the attacks and their victim for the ordinary user emulated from root."""
+    return ATTACKS if run == "ordinary_user" else None
+
+
+def pytest_generate_tests(metafunc):
+    """``graded`` is one batch per identity; tests of one fixture or student run for each batch that grades it."""
+    if "graded" not in metafunc.fixturenames:
+        return
+    if "fixture" in metafunc.fixturenames:
+        cases = [(run, f) for run in RUNS for f in _catalogue() if graded_in(run) is None or f.student in graded_in(run)]
+        metafunc.parametrize(("graded", "fixture"), cases, indirect=["graded"],
+                             ids=[f"{run}-{f.student}" for run, f in cases])
+    elif "student" in metafunc.fixturenames:
+        cases = [(run, s) for run in RUNS for s in SANDBOXED_CHEATS]
+        metafunc.parametrize(("graded", "student"), cases, indirect=["graded"], ids=[f"{run}-{s}" for run, s in cases])
+    else:
+        metafunc.parametrize("graded", RUNS, indirect=True)
 
 
 def digests(folder):
@@ -83,39 +120,129 @@ def cell_scores(course, students):
     return found
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def prepare(parent, wanted=None):
+    """A course under ``parent`` with week2_numpy_basics released and the catalogue submitted (only the students
+    in ``wanted`` when given), and the bait planted outside it: ``(course, catalogue, students)``."""
     if not REFERENCE.is_file():
         pytest.fail(f"{REFERENCE} is missing: run `make references`")
-    reference_bytes = REFERENCE.read_bytes()
-    course = copy_course(tmp_path_factory.mktemp("bad") / "course")
+    course = copy_course(Path(parent) / "course")
     release.generate(course, [bs.ASSIGNMENT])
-    catalogue = bs.fixtures(load(course.release_dir / bs.ASSIGNMENT / bs.NOTEBOOK),
-                            load(course.source / bs.ASSIGNMENT / bs.NOTEBOOK))
+    catalogue = [f for f in bs.fixtures(load(course.release_dir / bs.ASSIGNMENT / bs.NOTEBOOK),
+                                        load(course.source / bs.ASSIGNMENT / bs.NOTEBOOK))
+                 if wanted is None or f.student in wanted]
     students = bs.write(course.submitted, catalogue, with_sandbox_cheats=SANDBOX)
     bait = course.root.parent / "srv" / "exchange" / "nn-from-scratch" / "inbound" / f"x+{bs.ASSIGNMENT}+1"
     bait.mkdir(parents=True)
     shutil.copy(course.source / bs.ASSIGNMENT / bs.NOTEBOOK, bait / bs.NOTEBOOK)
+    return course, catalogue, students
+
+
+def results(course, students, statuses, before, protected):
+    """What the tests read of one graded batch; ``before`` and ``protected`` were taken before grading."""
+    return {"course": course, "students": students, "autograded": digests(course.autograded),
+            "status": {s.student: s for s in statuses}, "failures": {s: check_failures(course, s) for s in students},
+            "cell_scores": cell_scores(course, students), "before": before, "after": digests(course.submitted),
+            "protected": (protected, protected_files(course.root))}
+
+
+GRADE = """import sys
+from pathlib import Path
+from grading import autograde
+from grading.course import Course
+course, jobs, timeout, wall, students = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
+autograde.autograde(Course(course), assignments=[%r], students=students or None, jobs=jobs, timeout=timeout,
+                    wall_seconds=wall)
+""" % bs.ASSIGNMENT
+
+
+def grader(run, course):
+    """``grade(jobs, students=None)``: autograde the catalogue's assignment as ``run``'s identity."""
+    def as_this_process(jobs, students=None):
+        return autograde.autograde(course, assignments=[bs.ASSIGNMENT], students=students, jobs=jobs, timeout=TIMEOUT,
+                                   wall_seconds=WALL_SECONDS, unisolated=not SANDBOX)
+
+    def as_ordinary_user(jobs, students=None):
+        done = unprivileged.run([sys.executable, "-I", "-c", GRADE, course.root, jobs, TIMEOUT, WALL_SECONDS,
+                                 *(students or [])], home=course.root.parent / "home")
+        if done.returncode:
+            pytest.fail(f"grading as uid {unprivileged.NOBODY} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+        wanted = set(students or course.students())
+        return [s for s in autograde.read_report(course) if s.student in wanted]
+    return as_ordinary_user if run == "ordinary_user" else as_this_process
+
+
+def ordinary_user_problem():
+    """Why the emulated ordinary user cannot grade here ("" when it can): its own probe of the sandbox."""
+    with tempfile.TemporaryDirectory() as home:
+        os.chown(home, unprivileged.NOBODY, unprivileged.NOBODY)
+        done = unprivileged.run([sys.executable, "-I", "-m", "grading.launcher", "--probe"], home=home)
+    try:
+        found = json.loads(done.stdout)
+    except ValueError:
+        return f"the probe failed: {done.stderr.strip()[-300:]}"
+    return "" if found.get("ok") else found.get("problem", str(found))
+
+
+def grade_batch(run, parent):
+    """Prepare, grade and regrade the batch of ``run`` under ``parent``: ``(results, catalogue)``."""
+    course, catalogue, students = prepare(parent, graded_in(run))
     before, protected = digests(course.submitted), protected_files(course.root)
-    statuses = autograde.autograde(course, assignments=[bs.ASSIGNMENT], jobs=2, timeout=TIMEOUT,
-                                   wall_seconds=WALL_SECONDS, unisolated=not SANDBOX)
-    autograded = digests(course.autograded)
-    failures = {s: check_failures(course, s) for s in students}
-    scores = cell_scores(course, students)
-    protected_after = protected_files(course.root)
+    if run == "ordinary_user":
+        parent.chmod(0o755)
+        (parent / "home").mkdir()
+        unprivileged.chown_tree(parent)
+    grade = grader(run, course)
+    found = results(course, students, grade(jobs=2), before, protected)
     again = [s for s in REGRADED if s in students]
-    regraded = autograde.autograde(course, assignments=[bs.ASSIGNMENT], students=again, jobs=1, timeout=TIMEOUT,
-                                   wall_seconds=WALL_SECONDS, unisolated=not SANDBOX)
-    yield {"course": course, "students": students, "autograded": autograded,
-           "status": {s.student: s for s in statuses}, "regraded": {s.student: s for s in regraded},
-           "failures": failures, "cell_scores": scores, "regraded_failures": {s: check_failures(course, s) for s in again},
-           "before": before, "after": digests(course.submitted), "protected": (protected, protected_after)}
-    if REFERENCE.read_bytes() != reference_bytes:  # a broken sandbox let a kernel rewrite it: put it back
-        REFERENCE.write_bytes(reference_bytes)
-    for fixture in catalogue:  # a marker left in the repository by a broken sandbox must not stay there
-        for path in bs.marker_paths(course.root, fixture.student):
-            if not path.is_relative_to(course.root):
-                path.unlink(missing_ok=True)
+    found.update(run=run, regraded={s.student: s for s in grade(jobs=1, students=again)},
+                 regraded_failures={s: check_failures(course, s) for s in again})
+    return found, catalogue
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory):
+    """``batches(run)``: the graded batch of one identity, built on first use and kept for the module
+    (or the reason it cannot be built here, which skips every test of that identity)."""
+    built, made = {}, []
+    reference_bytes = REFERENCE.read_bytes() if REFERENCE.is_file() else None
+
+    def get(run):
+        if run not in built:
+            problem = "" if run != "ordinary_user" else NO_SANDBOX if not SANDBOX else ordinary_user_problem()
+            if problem:
+                built[run] = f"an ordinary user has no working sandbox here: {problem}"
+            else:
+                # the ordinary user's batch is not under pytest's folders, which only root may enter
+                parent = Path(tempfile.mkdtemp(prefix="nn-catalogue-")) if run == "ordinary_user" \
+                    else tmp_path_factory.mktemp("bad")
+                made.append(parent)
+                try:
+                    built[run] = grade_batch(run, parent)
+                except (Exception, pytest.fail.Exception) as error:  # fail every test of this run, grade once
+                    built[run] = error
+        if isinstance(built[run], str):
+            pytest.skip(built[run])
+        if isinstance(built[run], BaseException):
+            raise built[run]
+        return built[run][0]
+
+    yield get
+    if reference_bytes is not None and REFERENCE.read_bytes() != reference_bytes:
+        REFERENCE.write_bytes(reference_bytes)  # a broken sandbox let a kernel rewrite it: put it back
+    for found, catalogue in (b for b in built.values() if isinstance(b, tuple)):
+        for fixture in catalogue:  # a marker left in the repository by a broken sandbox must not stay there
+            for path in bs.marker_paths(found["course"].root, fixture.student):
+                if not path.is_relative_to(found["course"].root):
+                    path.unlink(missing_ok=True)
+    for parent in made:
+        if parent.name.startswith("nn-catalogue-"):
+            shutil.rmtree(parent)
+
+
+@pytest.fixture
+def graded(request, batches):
+    """The batch graded by the identity ``request.param`` (one of RUNS)."""
+    return batches(request.param)
 
 
 def test_the_catalogue_covers_what_it_must():
@@ -132,10 +259,8 @@ def test_the_catalogue_covers_what_it_must():
     assert sum(f.sandbox for f in catalogue) >= 5
 
 
-@pytest.mark.parametrize("fixture", _catalogue(), ids=lambda f: f.student)
-def test_outcome(graded, fixture):
-    if fixture.sandbox and not SANDBOX:
-        pytest.skip(NO_SANDBOX)
+def check_outcome(graded, fixture):
+    """The fixture got exactly its expected outcome, and its score is the sum of its cells' scores."""
     status = graded["status"][fixture.student]
     if fixture.reason is not None:
         assert not status.graded, f"{fixture.student} should be UNGRADABLE ({fixture.reason}) but scored {status.score}"
@@ -155,6 +280,12 @@ def test_outcome(graded, fixture):
             f"honest code was failed as if it tampered with the checks: {failures}"
     elif fixture.failed is not None:
         assert sorted(failures) == sorted(fixture.failed), failures
+
+
+def test_outcome(graded, fixture):
+    if fixture.sandbox and not SANDBOX:
+        pytest.skip(NO_SANDBOX)
+    check_outcome(graded, fixture)
 
 
 def test_submitted_files_are_byte_identical_after_grading(graded):
@@ -230,9 +361,7 @@ def cheat_output(course, student):
     return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
 
 
-@pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
-@pytest.mark.parametrize("student", [f.student for f in _catalogue() if f.sandbox and f.kind == "cheat"])
-def test_sandboxed_cheat_left_no_trace(graded, student):
+def check_no_trace(graded, student):
     """What the sandbox hides could not be read; markers, the victim's notebook, data and references are untouched."""
     course = graded["course"]
     read = [line for line in cheat_output(course, student).splitlines() if line.startswith(("read ", "read:"))]
@@ -243,6 +372,12 @@ def test_sandboxed_cheat_left_no_trace(graded, student):
     assert graded["after"][victim] == graded["before"][victim]
     before, after = graded["protected"]
     assert after == before, f"changed: {[str(p) for p in before if before[p] != after.get(p)]}"
+
+
+
+@pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
+def test_sandboxed_cheat_left_no_trace(graded, student):
+    check_no_trace(graded, student)
 
 
 def output_of(graded, student):
@@ -283,8 +418,9 @@ def test_nothing_the_kernel_writes_reaches_autograded(graded):
     victim = load(course.autograded / bs.VICTIM / bs.ASSIGNMENT / bs.NOTEBOOK)
     assert bs.MARKER not in str(victim), "the victim's graded notebook was overwritten"
     assert "MB written in /tmp 256" not in output_of(graded, "disk_fill")
-    written = [int(line.split()[-1]) for line in output_of(graded, "disk_fill").splitlines() if "MB written" in line]
-    assert len(written) == 2 and max(written) < 260, written
+    written = {line.split()[-2]: int(line.split()[-1]) for line in output_of(graded, "disk_fill").splitlines()
+               if "MB written" in line}
+    assert len(written) == 3 and max(written.values()) < 260 and written["/filler"] == 0, written
 
 
 @pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
@@ -300,8 +436,9 @@ def test_the_victim_graded_between_two_log_forgers_keeps_its_score(graded):
 
 @pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
 def test_memory_is_a_budget_across_processes(graded):
-    if "cgroup" not in ENFORCED.get("memory", ""):
-        pytest.skip(f"no writable cgroup here: memory is only limited per process ({ENFORCED.get('memory')})")
+    enforced = autograde.read_enforced(graded["course"])
+    if "cgroup" not in enforced.get("memory", ""):
+        pytest.skip(f"no writable cgroup for this grader: memory is only limited per process ({enforced.get('memory')})")
     text = output_of(graded, "fork_memory")
     held = [int(line.split()[4]) for line in text.splitlines() if line.startswith("children holding")]
     assert held and held[0] < 3, text[-500:]
@@ -310,6 +447,12 @@ def test_memory_is_a_budget_across_processes(graded):
 def test_the_report_says_which_budgets_held(graded):
     enforced = autograde.read_enforced(graded["course"])
     assert {"memory", "processes", "wall_seconds", "tmp_mb", "work_mb", "identity"} <= set(enforced), enforced
+    if graded["run"] == "root":
+        assert enforced["identity"].startswith("uid 61184, no capabilities"), enforced
+    elif graded["run"] == "ordinary_user":  # a lecturer's server: no cgroup of its own, limits per process
+        assert enforced["identity"] == f"uid {unprivileged.NOBODY} (the grading user), no capabilities", enforced
+        assert enforced["memory"] == "RLIMIT_AS (per process)", enforced
+        assert enforced["processes"] == enforced["cpus"] == budgets.NOT_LIMITED, enforced
 
 
 def test_a_wrapper_around_the_course_utils_twin_earns_nothing_and_says_why(graded):
