@@ -5,14 +5,15 @@ own student, autogrades them all at once (2 jobs, a 10 s cell timeout, a 40 s wa
 notebook), then regrades a few serially (1 job), which must give the same outcomes: grading is
 repeatable and JOBS does not change it.
 
-The fixture has one batch per identity the grader can have here.  Run as an ordinary user, that is the
-one user, with every fixture.  Run as root, it is root with every fixture, and then an ordinary user
-(uid 65534, no capabilities, no writable cgroup: a lecturer's server; see tests/unprivileged.py) with
-the attacks and their victim, so that each attack is shown to lose whoever grades.  The cheats that only the sandbox stops are submitted only
-when the sandbox works here: they really try to read the solutions, the machine's secrets and other
-copies of the course, and to write the gradebook, other submissions and the data files.  A copy of
-the instructor's notebook is planted outside the course (an nbgrader exchange's inbound folder) as
-bait for the thief that walks the disk.
+There is one batch per identity the grader can have here.  Run as an ordinary user, that user grades
+every fixture.  Run as root, root grades every fixture, and then an ordinary user (uid 65534, no
+capabilities, no writable cgroup: a lecturer's server; see tests/unprivileged.py) grades the attacks
+and their victim, so that each attack is shown to lose whoever grades.
+
+The cheats that only the sandbox stops are submitted only when the sandbox works here: they really
+try to read the solutions, the machine's secrets and other copies of the course, and to write the
+gradebook, other submissions and the data files.  A copy of the instructor's notebook is planted
+outside the course (an nbgrader exchange's inbound folder) as bait for the thief that walks the disk.
 """
 import hashlib
 import json
@@ -27,9 +28,9 @@ from pathlib import Path
 import pytest
 
 import bad_submissions as bs
+import unprivileged
 from course_utils.paths import DATA_DIR
 from course_utils.references import reference_folder, reference_path
-import unprivileged
 from grading import autograde, budgets, release
 from grading.course import REPO_ROOT, copy_course
 from grading.notebook_cells import grade_cells, load, nbgrader_meta
@@ -56,8 +57,8 @@ def _catalogue():
     return bs.fixtures(None, load(REPO_ROOT / "notebooks" / bs.ASSIGNMENT / bs.NOTEBOOK))
 
 
-ATTACKS = {f.student for f in _catalogue() if f.kind == "cheat" and f.sandbox} | {"wrapper_twin", bs.VICTIM}
 SANDBOXED_CHEATS = [f.student for f in _catalogue() if f.sandbox and f.kind == "cheat"]
+ATTACKS = {*SANDBOXED_CHEATS, "wrapper_twin", bs.VICTIM}
 
 
 def graded_in(run):
@@ -259,8 +260,9 @@ def test_the_catalogue_covers_what_it_must():
     assert sum(f.sandbox for f in catalogue) >= 5
 
 
-def check_outcome(graded, fixture):
-    """The fixture got exactly its expected outcome, and its score is the sum of its cells' scores."""
+def test_outcome(graded, fixture):
+    if fixture.sandbox and not SANDBOX:
+        pytest.skip(NO_SANDBOX)
     status = graded["status"][fixture.student]
     if fixture.reason is not None:
         assert not status.graded, f"{fixture.student} should be UNGRADABLE ({fixture.reason}) but scored {status.score}"
@@ -280,12 +282,6 @@ def check_outcome(graded, fixture):
             f"honest code was failed as if it tampered with the checks: {failures}"
     elif fixture.failed is not None:
         assert sorted(failures) == sorted(fixture.failed), failures
-
-
-def test_outcome(graded, fixture):
-    if fixture.sandbox and not SANDBOX:
-        pytest.skip(NO_SANDBOX)
-    check_outcome(graded, fixture)
 
 
 def test_submitted_files_are_byte_identical_after_grading(graded):
@@ -361,7 +357,8 @@ def cheat_output(course, student):
     return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
 
 
-def check_no_trace(graded, student):
+@pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
+def test_sandboxed_cheat_left_no_trace(graded, student):
     """What the sandbox hides could not be read; markers, the victim's notebook, data and references are untouched."""
     course = graded["course"]
     read = [line for line in cheat_output(course, student).splitlines() if line.startswith(("read ", "read:"))]
@@ -372,12 +369,6 @@ def check_no_trace(graded, student):
     assert graded["after"][victim] == graded["before"][victim]
     before, after = graded["protected"]
     assert after == before, f"changed: {[str(p) for p in before if before[p] != after.get(p)]}"
-
-
-
-@pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
-def test_sandboxed_cheat_left_no_trace(graded, student):
-    check_no_trace(graded, student)
 
 
 def output_of(graded, student):
