@@ -41,8 +41,9 @@ c.Spawner.environment = {
 
 
 def role_config(spawner):
-    """Instructors get Formgrader and Create Assignment; students only the Assignments panel and
-    Validate: each role's servers read their Jupyter configuration from <state>/roles/<role>."""
+    """Instructors get Formgrader (which Lab may show in a tab) and Create Assignment; students only the
+    Assignments panel and Validate: each role's servers read their Jupyter configuration from
+    <state>/roles/<role> (deploy/roles/<role>)."""
     role = "instructor" if spawner.user.name in INSTRUCTORS else "student"
     spawner.environment["JUPYTER_CONFIG_PATH"] = str(STATE / "roles" / role)
     if role == "instructor":  # `make` in the course folder runs the class environment, not a .venv of its own

@@ -69,14 +69,16 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_http(url, process, log, timeout=90):
+def wait_http(url, process, log, timeout=90, any_status=True):
+    """Wait until ``url`` answers (with ``any_status=False``: answers 200; the hub's proxy answers 404
+    before the hub has registered its routes)."""
     deadline = time.time() + timeout
     while True:
         try:
             urllib.request.urlopen(url, timeout=5)
             return
         except OSError as exc:
-            if getattr(exc, "code", None):  # an HTTP error status: the server answers
+            if any_status and getattr(exc, "code", None):  # an HTTP error status: the server answers
                 return
             if time.time() > deadline or process.poll() is not None:
                 raise AssertionError(f"{url} did not come up; see {log}")

@@ -2,6 +2,7 @@
 
 Every step is screenshotted into the test's folder; the folder is kept when the test fails.
 """
+import contextlib
 import re
 import time
 
@@ -58,6 +59,16 @@ class Page:
 
     def wait_text(self, text, css="body", timeout=60):
         return self.wait(lambda: text in self.text(css), f"text {text!r} in {css!r}", timeout)
+
+    @contextlib.contextmanager
+    def inside(self, css, timeout=60):
+        """Drive the page inside the visible iframe matching ``css`` (a Lab tab that shows another
+        page, such as Formgrader), then come back to the top page."""
+        self.driver.switch_to.frame(self.find(css, timeout=timeout))
+        try:
+            yield self
+        finally:
+            self.driver.switch_to.default_content()
 
     # ---- JupyterLab ---------------------------------------------------------------------------
 

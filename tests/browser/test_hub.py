@@ -65,7 +65,7 @@ def hub():
         process = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "hub.py"), "--class", str(class_file)],
                                    env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
-        wait_http(f"http://127.0.0.1:{port}/hub/api", process, log, timeout=120)
+        wait_http(f"http://127.0.0.1:{port}/hub/api", process, log, timeout=120, any_status=False)
         yield {"url": f"http://127.0.0.1:{port}", "exchange": exchange, "log": log,
                "course": home(INSTRUCTOR) / "nn-from-scratch", "make": ["make", "-C", str(home(INSTRUCTOR) / "nn-from-scratch")],
                "env": [f"COURSE_EXCHANGE={exchange}", f"VENV={HUB_ENV}"]}
@@ -87,6 +87,14 @@ def login(page, url, user):
 def open_assignments(page):
     page.menu("Nbgrader", "Assignment List")
     return page.find("#released_assignments_list, #fetched_assignments_list", timeout=60)
+
+
+def frame_ancestors(page, url, path):
+    """The Content-Security-Policy of ``path`` on the hub, fetched with ``page``'s login cookies."""
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in page.driver.get_cookies())
+    with urllib.request.urlopen(urllib.request.Request(url + path, headers={"Cookie": cookies}), timeout=30) as answer:
+        assert answer.url == url + path, f"{path} redirected to {answer.url}"
+        return answer.headers["Content-Security-Policy"]
 
 
 def row_button(page, list_id, label, timeout=90):
@@ -111,9 +119,12 @@ def test_a_week_of_the_class_on_the_hub(browser, hub):
     teacher = browser("1-instructor-")
     login(teacher, url, INSTRUCTOR)
     assert "Formgrader" in teacher.menu("Nbgrader")
-    teacher.get(f"{url}/user/{INSTRUCTOR}/formgrader")
-    teacher.wait_text(ASSIGNMENT, timeout=90)
-    teacher.shot("formgrader lists the released assignment")
+    teacher.menu("Nbgrader", "Formgrader")  # as a lecturer opens it: a Lab tab showing Formgrader in an iframe
+    with teacher.inside("#formgrader-iframe iframe", timeout=60):
+        teacher.wait(lambda: any(ASSIGNMENT in row.text and "released" in row.text for row in
+                                 teacher.driver.find_elements("css selector", "tr")),
+                     f"{ASSIGNMENT} listed as released in Formgrader", 90)
+    teacher.shot("formgrader opened from the menu lists the released assignment")
 
     # Two students fetch from the Assignments panel; neither has the instructor's tools.
     students = {}
@@ -122,6 +133,7 @@ def test_a_week_of_the_class_on_the_hub(browser, hub):
         login(page, url, name)
         assert page.menu("Nbgrader") == ["Assignment List"], "students get the Assignments panel only"
         assert "Create Assignment" not in page.text(".lm-TabBar")
+        assert frame_ancestors(page, url, f"/user/{name}/lab") == "frame-ancestors 'none'", "students' servers keep JupyterHub's CSP"
         open_assignments(page)
         page.shot("assignments panel")
         row_button(page, "released_assignments_list", "Fetch").click()
