@@ -33,13 +33,15 @@ def test_image_gives_nbgrader_the_course_id_and_exchange_of_the_course():
     assert f'c.Exchange.root = "{nbgrader_setting("Exchange.root")}"' in text
 
 
-def test_values_mount_the_exchange_and_give_students_their_role():
+def test_values_mount_the_exchange_and_give_each_role_its_configuration():
     values = yaml.safe_load((K8S / "values.yaml").read_text())
     mounts = {m["mountPath"] for m in values["singleuser"]["storage"]["extraVolumeMounts"]}
     assert nbgrader_setting("Exchange.root") in mounts
     roles = values["hub"]["extraConfig"]["roles"]
-    target = re.search(r"^COPY deploy/roles/student (\S+)$", dockerfile(), re.M).group(1)
-    assert f'"JUPYTER_CONFIG_PATH"] = "{target}"' in roles, "students' configuration path differs from the image's"
+    folder = re.search(r'"JUPYTER_CONFIG_PATH"\] = f"(\S+)/\{role\}"', roles).group(1)
+    copied = dict(re.findall(r"^COPY deploy/roles/(\w+) (\S+)$", dockerfile(), re.M))
+    assert copied == {role: f"{folder}/{role}" for role in ("instructor", "student")}, \
+        f"the roles' configuration folders of the image {copied} are not those the hub names ({folder}/<role>)"
     instructors = set(re.search(r"INSTRUCTORS = \{(.*)\}", roles).group(1).replace('"', "").replace(" ", "").split(","))
     assert instructors <= set(values["hub"]["config"]["Authenticator"]["allowed_users"])
     assert values["hub"]["config"]["JupyterHub"]["authenticator_class"] != "dummy"
