@@ -4,10 +4,10 @@ A lecturer's server grades as an ordinary user: no capabilities, no writable cgr
 user namespace.  From root, :func:`run` makes exactly that user: ``setpriv`` becomes uid and gid
 ``NOBODY`` with no supplementary groups, no capabilities, an empty bounding set and no new privileges.
 
-The one help it gets: this interpreter, its environment and the repository may lie under a folder only
-root can enter (pyenv's ``/root/.pyenv``).  Then a private mount namespace (bubblewrap, run as root, the
-rest of the file system shared as it is) lays an empty tmpfs over that folder and binds just those paths
-back read-only, so that the user can run them.  Nothing else changes.
+The one help it gets: this interpreter, its environment and the repository may lie in a folder only
+root can enter (pyenv's ``/root/.pyenv``, a clone in ``mktemp -d``).  Then a private mount namespace
+(bubblewrap, run as root, the rest of the file system shared as it is) lays an empty tmpfs over that
+folder and binds just those paths back read-only, so that the user can run them.  Nothing else changes.
 """
 import os
 import stat
@@ -29,15 +29,20 @@ def enterable(folder, uid, gid):
 
 
 def mount_arguments(paths, uid=NOBODY, gid=NOBODY):
-    """bubblewrap options that make each of ``paths`` reachable for ``uid``, or ``[]`` when all already are."""
+    """bubblewrap options that make each of ``paths`` reachable for ``uid``, or ``[]`` when all already are.
+
+    A folder ``uid`` cannot enter, on the way to a path or the path itself (a clone in ``mktemp -d``),
+    is covered by an empty tmpfs into which the path, or each entry of that folder, is bound back.
+    """
     hidden, shown = [], []
     for path in (Path(p).resolve() for p in paths):
-        for folder in reversed(path.parents):
-            if not enterable(folder, uid, gid):
-                if folder not in hidden:
-                    hidden.append(folder)
-                shown.append((folder, path))
-                break
+        chain = [*reversed(path.parents), path] if path.is_dir() else list(reversed(path.parents))
+        folder = next((f for f in chain if not enterable(f, uid, gid)), None)
+        if folder is None:
+            continue
+        if folder not in hidden:
+            hidden.append(folder)
+        shown += [(folder, entry) for entry in sorted(folder.iterdir())] if folder == path else [(folder, path)]
     if not hidden:
         return []
     args = ["bwrap", "--dev-bind", "/", "/", "--die-with-parent"]
@@ -49,7 +54,7 @@ def mount_arguments(paths, uid=NOBODY, gid=NOBODY):
             if parent.is_relative_to(folder) and parent != folder and parent not in made:
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", str(parent)]
-        args += ["--ro-bind", str(path), str(path)]
+        args += ["--symlink", os.readlink(path), str(path)] if path.is_symlink() else ["--ro-bind", str(path), str(path)]
     return args + ["--"]
 
 
