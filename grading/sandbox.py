@@ -88,12 +88,12 @@ def bwrap_arguments(read_only, runtime, notebooks, budget, uid=None):
     for link in LINKS:
         if os.path.islink(link):
             args += ["--symlink", os.readlink(link), link]
-    for path in read_only:
-        args += _with_parents(path, made) + ["--ro-bind", str(path), str(path)]
     args += ["--proc", "/proc", "--dev", "/dev",
              "--size", str(budget.tmp_mb * 2 ** 20), "--tmpfs", "/tmp", "--chmod", "1777", "/tmp"]
     args += _with_parents(HOME, made) + ["--size", str(budget.work_mb * 2 ** 20), "--tmpfs", HOME,
                                          "--chmod", "0777", HOME, "--perms", "0777", "--dir", WORK]
+    for path in read_only:  # after the tmpfs mounts, which would hide a course or environment under /tmp
+        args += _with_parents(path, made) + ["--ro-bind", str(path), str(path)]
     for fd, name in notebooks:
         args += ["--perms", "0644", "--file", str(fd), f"{WORK}/{name}"]
     args += _with_parents(runtime, made) + ["--bind", str(runtime), str(runtime), "--chdir", WORK]
