@@ -117,3 +117,11 @@ def test_as_an_unprivileged_user():
     found = json.loads(done.stdout)
     assert found["ok"], found
     assert found["uid"] == unprivileged.NOBODY and found["enforced"]["memory"] == "RLIMIT_AS (per process)"
+
+
+def test_a_course_under_tmp_stays_visible_under_the_sandbox_s_own_tmp():
+    """The kernel's /tmp is a fresh tmpfs: what is bound from under the host's /tmp (a clone made with
+    ``mktemp -d``, its environment) must be bound after it is mounted, or the tmpfs hides it."""
+    args = sandbox.bwrap_arguments([Path("/tmp/clone/.venv")], Path("/tmp/kernel"), [], budgets.Budget())
+    tmp = args.index("/tmp", args.index("--tmpfs"))
+    assert args.index("--ro-bind") > tmp and args[args.index("--ro-bind") + 1] == "/tmp/clone/.venv"
