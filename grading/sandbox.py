@@ -92,12 +92,20 @@ def bwrap_arguments(read_only, runtime, notebooks, budget, uid=None):
              "--size", str(budget.tmp_mb * 2 ** 20), "--tmpfs", "/tmp", "--chmod", "1777", "/tmp"]
     args += _with_parents(HOME, made) + ["--size", str(budget.work_mb * 2 ** 20), "--tmpfs", HOME,
                                          "--chmod", "0777", HOME, "--perms", "0777", "--dir", WORK]
-    for path in read_only:  # after the tmpfs mounts, which would hide a course or environment under /tmp
+    # A course or environment under the host's /tmp (a clone made with mktemp -d) is bound after the
+    # kernel's own /tmp is mounted, inside a tmpfs of its own that is made read-only with the root.
+    under_tmp = sorted({Path("/tmp", p.relative_to("/tmp").parts[0]) for p in map(Path, read_only)
+                        if p.is_relative_to("/tmp") and p != Path("/tmp")})
+    for folder in under_tmp:
+        made.add(folder)
+        args += ["--tmpfs", str(folder)]
+    for path in read_only:
         args += _with_parents(path, made) + ["--ro-bind", str(path), str(path)]
     for fd, name in notebooks:
         args += ["--perms", "0644", "--file", str(fd), f"{WORK}/{name}"]
     args += _with_parents(runtime, made) + ["--bind", str(runtime), str(runtime), "--chdir", WORK]
-    args += ["--remount-ro", "/"]  # bubblewrap's root is a tmpfs of no set size, writable by an unprivileged kernel
+    for folder in ["/", *map(str, under_tmp)]:  # tmpfs of no set size, writable by an unprivileged kernel
+        args += ["--remount-ro", folder]
     env = dict(KERNEL_ENV, **{k: os.environ[k] for k in PASSED_ENV if k in os.environ})
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]

@@ -125,3 +125,6 @@ def test_a_course_under_tmp_stays_visible_under_the_sandbox_s_own_tmp():
     args = sandbox.bwrap_arguments([Path("/tmp/clone/.venv")], Path("/tmp/kernel"), [], budgets.Budget())
     tmp = args.index("/tmp", args.index("--tmpfs"))
     assert args.index("--ro-bind") > tmp and args[args.index("--ro-bind") + 1] == "/tmp/clone/.venv"
+    # and the folders leading to it are not the kernel's to write in (as an ordinary user it owns them)
+    assert args.index("/tmp/clone") > tmp and args[args.index("/tmp/clone") - 1] == "--tmpfs"
+    assert args[args.index("/tmp/clone", args.index("--ro-bind")) - 1] == "--remount-ro"
