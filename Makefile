@@ -12,7 +12,7 @@ HOST ?= localhost
 PORT ?= 8888
 
 .DEFAULT_GOAL := help
-.PHONY: help env lab test test-fast test-browser demo data references release publish collect autograde feedback return-feedback status grades bench hub clean-notebooks clean
+.PHONY: help env lab test test-fast lint test-browser demo data references release publish collect autograde feedback return-feedback status grades bench hub clean-notebooks clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,8 +32,12 @@ lab: $(STAMP) ## open the course in JupyterLab (with the nbgrader extensions)
 test: $(STAMP) ## run the whole test suite: package, notebooks, release, autograde round trip
 	$(PY) -m pytest -n 2 --dist loadgroup --ignore=tests/browser
 
-test-fast: $(STAMP) ## run the fast tier only: unit tests of course_utils and the grading layer (under a minute)
-	$(PY) -m pytest -m fast -q
+test-fast: $(STAMP) ## run the fast tier: every test not marked slow (unit tests, under a minute)
+	$(PY) -m pytest -m "not slow" -q --ignore=tests/browser
+
+lint: $(STAMP) ## ruff: lint and formatting (line length 120; notebooks excluded)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 demo: $(STAMP) ## release, three demo submissions, autograde, feedback, grades; print the score table
 	$(PY) -m grading demo

@@ -1,26 +1,11 @@
-"""Test tiers: `make test-fast` runs the tests marked ``fast`` (unit tests on small in-memory data, under a
-minute); `make test` runs everything.  A test is fast when it is under ``tests/fast/`` or in one of the
-unit-test modules below and not listed as slow."""
-from pathlib import Path
-
+"""Test tiers: a test that starts kernels, runs nbgrader or builds files is marked ``slow`` where it lives
+(``pytestmark`` of its module, or a decorator); `make test-fast` runs ``-m "not slow"`` (under a minute) and
+`make test` runs everything but the browser tests."""
 import pytest
-
-FAST_MODULES = {"test_checks.py", "test_references.py", "test_activations.py", "test_gradcheck.py", "test_metrics.py",
-                "test_environment.py", "test_readme.py", "test_collect.py"}
-SLOW_TESTS = {"test_exchange_round_trip", "test_missing_exchange_folder_is_a_problem"}  # they run nbgrader
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "fast: a unit test of the fast tier (`make test-fast`)")
-
-
-def pytest_collection_modifyitems(config, items):
-    here = Path(__file__).resolve().parent
-    for item in items:
-        path = Path(str(item.fspath)).resolve()
-        in_fast_folder = here / "fast" in path.parents
-        if in_fast_folder or (path.name in FAST_MODULES and item.originalname not in SLOW_TESTS):
-            item.add_marker(pytest.mark.fast)
+    config.addinivalue_line("markers", "slow: starts kernels, runs nbgrader or builds files (not in `make test-fast`)")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -32,17 +17,6 @@ def pytest_runtest_setup(item):
     if grouped and item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
         pytest.fail("--dist loadgroup did not group this test: this pytest and pytest-xdist do not work together; "
                     "reinstall with the ranges of pyproject.toml (rm .venv/.installed; make env)", pytrace=False)
-
-
-def pytest_ignore_collect(collection_path, config):
-    """With ``-m fast``, do not even import the other test modules (they start kernels and nbgrader)."""
-    if config.getoption("markexpr") != "fast" or collection_path.suffix != ".py":
-        return None
-    here = Path(__file__).resolve().parent
-    path = Path(collection_path).resolve()
-    if path.name.startswith("test_") and path.name not in FAST_MODULES and here / "fast" not in path.parents:
-        return True
-    return None
 
 
 @pytest.fixture(scope="session")

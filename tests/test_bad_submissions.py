@@ -36,7 +36,7 @@ from grading.course import REPO_ROOT, copy_course
 from grading.notebook_cells import grade_cells, load, nbgrader_meta
 from nbgrader.api import Gradebook
 
-pytestmark = pytest.mark.xdist_group("bad_submissions")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bad_submissions")]
 
 TIMEOUT = 10  # seconds per cell: the endless loop and the sleep rely on it
 WALL_SECONDS = 40  # per notebook: the wall_clock cheat relies on it

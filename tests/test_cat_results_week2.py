@@ -14,6 +14,8 @@ from course_utils.metrics import accuracy
 from course_utils.paths import COURSE_ROOT
 from grading.notebook_cells import solution_namespace
 
+pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
+
 NOTEBOOK = COURSE_ROOT / "notebooks" / "week2_logistic_regression" / "logistic_regression.ipynb"
 
 

@@ -185,6 +185,7 @@ def test_cli_prints_a_line_per_file_and_fails_on_problems(course, downloads, cap
         main(["--course", str(course.root), "collect", "--downloads", str(downloads)])
 
 
+@pytest.mark.slow
 def test_missing_exchange_folder_is_a_problem(course, tmp_path):
     result = collect_exchange(course, tmp_path / "nowhere", [ASSIGNMENT])
     assert result.collected == [] and "no such exchange folder" in result.problems[0][1]
@@ -201,6 +202,7 @@ def write_inbound(exchange, student, timestamp, data):
     (folder / "submission_secret.txt").write_text("0" * 128)
 
 
+@pytest.mark.slow
 def test_exchange_round_trip(course, tmp_path):
     """Two students submit with nbgrader itself, two entries are written by hand, then nbgrader collects.
 
@@ -280,6 +282,7 @@ def test_ids_starting_with_a_dash_and_control_characters_are_refused_and_printed
     assert len(lines) == 2 and all("\n" not in line for line in lines) and any("\\n" in line for line in lines)
 
 
+@pytest.mark.slow
 def test_exchange_takes_only_notebooks_of_folders_owned_by_the_student_they_name(course, tmp_path):
     """``daemon`` is a Unix user: a folder under that name owned by root (the test runs as root, or by
     whoever runs it) is not theirs.  Extra files and links in a submission are not taken."""

@@ -3,6 +3,8 @@ import hashlib
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 
@@ -18,6 +20,7 @@ def test_committed_files_match_their_checksums():
         assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == digest, f"{name} differs from SHA256SUMS"
 
 
+@pytest.mark.slow
 def test_build_is_reproducible(tmp_path):
     spec = importlib.util.spec_from_file_location("build_data", ROOT / "tools" / "build_data.py")
     build_data = importlib.util.module_from_spec(spec)

@@ -9,6 +9,8 @@ import pytest
 from grading import exchange, release
 from grading.course import REPO_ROOT, Course, copy_course
 
+pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
+
 ASSIGNMENT = "week2_numpy_basics"
 
 

@@ -14,6 +14,8 @@ from course_utils.datasets import cat_data_dir
 from grading.execute import run
 from grading.notebook_cells import grade_cells, nbgrader_meta, solution_cells, source_text
 
+pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*/*.ipynb"))
 IDS = [p.parent.name for p in NOTEBOOKS]

@@ -16,7 +16,7 @@ from grading import submissions
 from grading.course import REPO_ROOT
 from grading.notebook_cells import grade_cells, load, nbgrader_meta, source_text, strip_markers
 
-pytestmark = pytest.mark.xdist_group("pipeline")  # shares the demo batch
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]  # shares the demo batch
 QUIZZES = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*_quiz") if any(p.glob("*.ipynb")))
 ANSWER = re.compile(r"^answer_q(\d+)$")
 

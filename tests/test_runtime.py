@@ -11,6 +11,8 @@ import pytest
 from course_utils import runtime
 from course_utils.plotting import show_images
 
+pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
+
 GRADING = "NBGRADER_EXECUTION"
 
 

@@ -15,6 +15,8 @@ from grading.__main__ import main
 from grading.course import REPO_ROOT, copy_course
 from grading.launcher import probe
 
+pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
+
 PROBLEM, FOUND = probe([REPO_ROOT / "notebooks", REPO_ROOT / "references", REPO_ROOT / "grading",
                         REPO_ROOT / "gradebook.db", Path.home() / ".ssh"])
 NO_SANDBOX = f"the grading sandbox does not work here: {PROBLEM}"

@@ -21,6 +21,8 @@ import pytest
 from course_utils.paths import COURSE_ROOT
 from grading.notebook_cells import load, nbgrader_meta, solution_cells, source_text, strip_markers
 
+pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
+
 STEP = COURSE_ROOT / "notebooks" / "week4_deep_network_step_by_step" / "deep_network_step_by_step.ipynb"
 APPLICATION = COURSE_ROOT / "notebooks" / "week4_deep_network_application" / "deep_network_application.ipynb"
 PROVIDED_ID = "building_blocks"

@@ -13,6 +13,8 @@ from course_utils.paths import COURSE_ROOT
 from grading.notebook_cells import load, nbgrader_meta, solution_cells, source_text, strip_markers
 from test_week4_consistency import BUILDING_BLOCKS, PROVIDED_ID, STEP, functions, step_solutions
 
+pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
+
 WEEK5 = {
     "week5_regularization": COURSE_ROOT / "notebooks" / "week5_regularization" / "regularization.ipynb",
     "week5_optimization": COURSE_ROOT / "notebooks" / "week5_optimization" / "optimization.ipynb",

@@ -17,6 +17,8 @@ import pytest
 
 from course_utils import datasets
 
+pytestmark = pytest.mark.slow  # builds a wheel and a virtual environment
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "setup.py", "README.md", "course_utils", "grading", "data")
 ALL_SETS = datasets.PLANAR_SETS + datasets.IMAGE_SETS + datasets.TABULAR_SETS
