@@ -35,9 +35,9 @@ c.Execute.interrupt_on_timeout = True
 # and renders. The other entries are nbgrader 0.9.6's defaults, in their order.
 # Execute is replaced by the sandboxed one (see "The grading sandbox" below).
 c.Autograde.autograde_preprocessors = [
-    "grading.sandboxed_execute.SandboxedExecute",
+    "grading.plugins.execute.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
-    "grading.verification.VerifyChecks",
+    "grading.plugins.verification.VerifyChecks",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
@@ -51,20 +51,20 @@ c.VerifyChecks.reveal = "kind"
 
 # Feedback shows what the student wrote, the visible tests and the grader's reasons, never the hidden
 # tests' source; formulas are written as MathML (rendered offline, no MathJax from the network).
-c.GenerateFeedback.exporter_class = "grading.feedback.FeedbackExporter"
+c.GenerateFeedback.exporter_class = "grading.plugins.feedback.FeedbackExporter"
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "grading.feedback.HideTracebacks",
+    "grading.plugins.feedback.HideTracebacks",
 ]
 
-# ---- The grading sandbox (grading/sandbox.py, README "Security").  Every kernel nbgrader starts to
+# ---- The grading sandbox (grading/sandbox/bwrap.py, README "Security").  Every kernel nbgrader starts to
 # autograde (make autograde, `nbgrader autograde`, Formgrader's Autograde button) runs in it, whatever
 # kernelspec the notebook names; without a working sandbox autograding refuses and says how to fix it.
 c.SandboxedExecute.max_output_mb = 16          # output accepted from one notebook's kernel; the rest is dropped
 # Budgets of one notebook's kernel, all of its processes together where a cgroup is writable
-# (else per process; see `python -m grading.launcher --probe` for what this machine enforces).
+# (else per process; see `python -m grading.sandbox.launcher --probe` for what this machine enforces).
 c.SandboxedKernelManager.memory_mb = 2048
 c.SandboxedKernelManager.processes = 64
 c.SandboxedKernelManager.cpus = 1.0

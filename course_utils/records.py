@@ -4,7 +4,7 @@ Under grading a student's code runs in the same Python process as the tests, so 
 failing test (a custom exception handler, a patched check).  To defend against that, every check
 also *emits a record* of the value it checked, as a ``display_data`` output with a private MIME
 type, while nbgrader autogrades (it sets ``NBGRADER_EXECUTION=autograde`` for the kernel).  The
-grader's preprocessor (:mod:`grading.verification`) then compares the records of each test cell,
+grader's preprocessor (:mod:`grading.plugins.verification`) then compares the records of each test cell,
 outside the student's process, with those of the instructor's solution: a test cell earns its
 points only if its records match, whatever the cell's other outputs say.  Code in the kernel can
 only switch records off, which costs it the points.  Students never see the records: JupyterLab

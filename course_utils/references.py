@@ -2,12 +2,12 @@
 
 A hidden test calls :func:`check_reference` with the student's function and a few named input
 cases.  Under grading it only runs the cases and emits their outputs as check records
-(:mod:`course_utils.records`); nbgrader's verification step (:mod:`grading.verification`) compares
+(:mod:`course_utils.records`); nbgrader's verification step (:mod:`grading.plugins.verification`) compares
 them, outside the student's process, with the references.  Anywhere else (the instructor running
 a source notebook, the test suite) it compares them here, with the visible tests' messages.
 
 The references are text: ``references/<assignment>/<notebook>.json``, written by ``make
-references`` from the executed solution notebooks (:mod:`grading.references`), never by code in a
+references`` from the executed solution notebooks (:mod:`grading.recording`), never by code in a
 kernel.  Neither they nor the hidden tests are part of a student release.
 """
 import json
@@ -31,7 +31,7 @@ def reference_path(assignment, notebook, root=REFERENCES):
 
 
 def read(path):
-    """The content of a reference file; values decoded (see :func:`grading.references.write`)."""
+    """The content of a reference file; values decoded (see :func:`grading.recording.write`)."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     for items in data["cells"].values():
         for item in items:

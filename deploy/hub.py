@@ -12,14 +12,15 @@ import pwd
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 from grading.course import Course  # noqa: E402
-from grading.exchange import settings  # noqa: E402
+from grading.pipeline.exchange import settings  # noqa: E402
 
 PACKAGE_SOURCES = ("pyproject.toml", "setup.py", "course_utils", "grading", "data")
 PROXY = "configurable-http-proxy@^5"

@@ -5,8 +5,9 @@ DEMO SETTING: the DummyAuthenticator lets the listed users in with one shared pa
 HTTP on localhost. For a real class see README.md, "Production settings".
 """
 import os
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 c = get_config()  # noqa: F821 (injected by JupyterHub)
 

@@ -3,9 +3,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import autograde, collect, demo, exchange, feedback, grades, release, sandbox
-from .course import REPO_ROOT, Course, copy_course
-from .references import StaleReferences, record
+from grading.course import REPO_ROOT, Course
+from grading.pipeline import autograde, collect, demo, exchange, feedback, grades, release
+from grading.recording import StaleReferences, record
+from grading.sandbox import bwrap as sandbox
 
 
 def main(argv=None):

@@ -1,7 +1,7 @@
 """A catalogue of bad submissions of week2_numpy_basics, each with the outcome grading must give it.
 
 Every fixture is built from the student release (never from the instructor's source, except the
-solved base, which fills the release's exercise cells the way :func:`grading.submissions.solved`
+solved base, which fills the release's exercise cells the way :func:`grading.pipeline.submissions.solved`
 does) and has an expected outcome: an exact score, or UNGRADABLE with a substring of the reason.
 
 - *structure*: the notebook file or its cells are damaged (test cells edited, deleted, moved,
@@ -14,7 +14,7 @@ does) and has an expected outcome: an exact score, or UNGRADABLE with a substrin
   honest code inside it (``honest``); most cheats wrap the *partial* base (sigmoid and
   sigmoid_derivative solved, 3 points) so that the honest score is known.
 
-Fixtures marked ``sandbox=True`` are only defended by :mod:`grading.sandbox` (reading solutions,
+Fixtures marked ``sandbox=True`` are only defended by :mod:`grading.sandbox.bwrap` (reading solutions,
 references or other submissions; writing the gradebook, other submissions, data or references).
 Never grade them without the sandbox: they really try to read and write those files.
 
@@ -41,8 +41,8 @@ if str(REPO) not in sys.path:
 from course_utils import records  # noqa: E402
 from course_utils.paths import DATA_DIR  # noqa: E402
 from course_utils.references import read, reference_path  # noqa: E402
-from grading import submissions  # noqa: E402
 from grading.notebook_cells import grade_cells, nbgrader_meta, source_text  # noqa: E402
+from grading.pipeline import submissions  # noqa: E402
 
 ASSIGNMENT = "week2_numpy_basics"
 NOTEBOOK = "numpy_basics.ipynb"
@@ -69,7 +69,7 @@ class Fixture:
     score: Optional[float] = None
     reason: Optional[str] = None
     honest: Optional[float] = None             # cheats: what the honest code in it earns
-    sandbox: bool = False                      # the outcome relies on grading.sandbox
+    sandbox: bool = False                      # the outcome relies on grading.sandbox.bwrap
     failed: Optional[tuple] = None             # test cells VerifyChecks fails (a CheckFailure output; None: not checked)
 
     @property
@@ -855,11 +855,11 @@ def fixtures(release_nb, source_nb):
           base=b.release, honest=0.0, sandbox=True)
     cheat("root_powers", "partial; reads /etc/shadow, unmounts the sandbox's tmpfs, setuid(0), a new user namespace",
           ROOT_POWERS, sandbox=True)
-    add("shadow_module", "cheat", "partial, plus grading/__init__.py and grading/sandbox.py next to the notebook: "
+    add("shadow_module", "cheat", "partial, plus grading/__init__.py and grading/sandbox/bwrap.py next to the notebook: "
         "a launcher started in the working copy runs them outside the sandbox",
         lambda student: {NOTEBOOK: to_bytes(b.partial()), "grading/__init__.py": b"",
-                         "grading/sandbox.py": planted(SHADOW_PAYLOAD, student).encode(),
-                         "grading/launcher.py": planted(SHADOW_PAYLOAD, student).encode()},
+                         "grading/sandbox/bwrap.py": planted(SHADOW_PAYLOAD, student).encode(),
+                         "grading/sandbox/launcher.py": planted(SHADOW_PAYLOAD, student).encode()},
         score=partial_score, honest=partial_score, sandbox=True)
     cheat("symlink_victim", "partial; replaces its working copy's notebook by a link to the victim's graded "
           "notebook, and adds links to /etc/shadow and gradebook.db", SYMLINK_OUT, sandbox=True)
@@ -915,16 +915,16 @@ def table(catalogue):
 
 
 def main(argv=None):
-    from grading import release
     from grading.course import Course, copy_course
     from grading.notebook_cells import load
+    from grading.pipeline import release
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("submitted", type=Path, help="submitted/ folder to write the fixtures into")
     parser.add_argument("--course", type=Path, help="course root whose release/ and notebooks/ to use "
                         "(default: generate the release in a temporary course)")
     parser.add_argument("--with-sandbox-cheats", action="store_true",
-                        help="also write the cheats that only grading.sandbox stops (grade them only sandboxed)")
+                        help="also write the cheats that only grading.sandbox.bwrap stops (grade them only sandboxed)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         course = Course(args.course.resolve()) if args.course else copy_course(Path(scratch) / "course")

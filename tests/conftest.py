@@ -31,8 +31,8 @@ def demo_batch(tmp_path_factory):
     import test_pipeline
     import test_quizzes
 
-    from grading import demo
     from grading.course import copy_course
+    from grading.pipeline import demo
 
     course = copy_course(tmp_path_factory.mktemp("course") / "course")
     before = {}

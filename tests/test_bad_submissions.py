@@ -25,16 +25,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pytest
-
 import bad_submissions as bs
+import pytest
 import unprivileged
+from nbgrader.api import Gradebook
+
 from course_utils.paths import DATA_DIR
 from course_utils.references import reference_folder, reference_path
-from grading import autograde, budgets, release
 from grading.course import REPO_ROOT, copy_course
 from grading.notebook_cells import grade_cells, load, nbgrader_meta
-from nbgrader.api import Gradebook
+from grading.pipeline import autograde, release
+from grading.sandbox import budgets
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bad_submissions")]
 
@@ -96,7 +97,7 @@ def protected_files(course_root):
 
 def check_failures(course, student):
     """``{grade_id: reason}`` of the test cells VerifyChecks failed in the autograded notebook (``{}``: none or
-    no notebook).  Only outputs of exactly :func:`grading.verification.failure_output`'s form count."""
+    no notebook).  Only outputs of exactly :func:`grading.plugins.verification.failure_output`'s form count."""
     path = course.autograded / student / bs.ASSIGNMENT / bs.NOTEBOOK
     found = {}
     for c in load(path)["cells"] if path.is_file() else []:
@@ -148,7 +149,7 @@ def results(course, students, statuses, before, protected):
 
 GRADE = """import sys
 from pathlib import Path
-from grading import autograde
+from grading.pipeline import autograde
 from grading.course import Course
 course, jobs, timeout, wall, students = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
 autograde.autograde(Course(course), assignments=[%r], students=students or None, jobs=jobs, timeout=timeout,
@@ -176,7 +177,7 @@ def ordinary_user_problem():
     """Why the emulated ordinary user cannot grade here ("" when it can): its own probe of the sandbox."""
     with tempfile.TemporaryDirectory() as home:
         os.chown(home, unprivileged.NOBODY, unprivileged.NOBODY)
-        done = unprivileged.run([sys.executable, "-I", "-m", "grading.launcher", "--probe"], home=home)
+        done = unprivileged.run([sys.executable, "-I", "-m", "grading.sandbox.launcher", "--probe"], home=home)
     try:
         found = json.loads(done.stdout)
     except ValueError:
@@ -391,7 +392,7 @@ def test_root_powers_are_gone(graded):
 @pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
 def test_files_brought_by_a_submission_are_reported_and_never_run(graded):
     status = graded["status"]["shadow_module"]
-    assert any("grading/sandbox.py" in note for note in status.notes), status.notes
+    assert any("grading/sandbox/bwrap.py" in note for note in status.notes), status.notes
     assert not (graded["course"].root / (bs.MARKER + "shadow_module")).exists()
     assert not (graded["course"].autograded / "shadow_module" / bs.ASSIGNMENT / "grading").exists()
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays, array_shapes
+from hypothesis.extra.numpy import array_shapes, arrays
 
 from course_utils import activations
 from course_utils.checks import CheckFailure, check_function, check_shapes, check_true, check_value, first_problem

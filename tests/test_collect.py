@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 from grading.__main__ import main
-from grading.collect import CollectError, collect_downloads, collect_exchange, notebook_for
 from grading.course import copy_course, single_thread_env
+from grading.pipeline.collect import CollectError, collect_downloads, collect_exchange, notebook_for
 
 ASSIGNMENT = "week2_numpy_basics"
 NOTEBOOK = "numpy_basics.ipynb"

@@ -1,7 +1,8 @@
 """environment.yml (conda) and pyproject.toml (pip) must install the same packages with the same ranges."""
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 

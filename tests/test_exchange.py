@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from grading import exchange, release
 from grading.course import REPO_ROOT, Course, copy_course
+from grading.pipeline import exchange, release
 
 pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
 

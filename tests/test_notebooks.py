@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from course_utils.datasets import cat_data_dir
-from grading.execute import run
 from grading.notebook_cells import grade_cells, nbgrader_meta, solution_cells, source_text
+from grading.run_notebook import run
 
 pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
 

@@ -7,15 +7,14 @@ import csv
 import hashlib
 import json
 import re
-from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
 
 from course_utils.references import read, reference_path
-from grading import demo, release, submissions
 from grading.course import NBGRADER_FILES
 from grading.notebook_cells import grade_cells, hidden_lines, load, nbgrader_meta, solution_lines
+from grading.pipeline import demo, release, submissions
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 FORBIDDEN = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS")

@@ -12,9 +12,9 @@ import re
 import pytest
 from nbgrader.api import Gradebook
 
-from grading import submissions
 from grading.course import REPO_ROOT
 from grading.notebook_cells import grade_cells, load, nbgrader_meta, source_text, strip_markers
+from grading.pipeline import submissions
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]  # shares the demo batch
 QUIZZES = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*_quiz") if any(p.glob("*.ipynb")))

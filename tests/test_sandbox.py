@@ -7,13 +7,15 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 import unprivileged
 
-from grading import autograde, budgets, grading_kernel, sandbox
 from grading.__main__ import main
 from grading.course import REPO_ROOT, copy_course
-from grading.launcher import probe
+from grading.pipeline import autograde
+from grading.sandbox import budgets
+from grading.sandbox import bwrap as sandbox
+from grading.sandbox import kernel_manager as grading_kernel
+from grading.sandbox.launcher import probe
 
 pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
 
@@ -25,7 +27,7 @@ NO_SANDBOX = f"the grading sandbox does not work here: {PROBLEM}"
 @pytest.mark.parametrize("name", ["python3", "python3-unsandboxed", "ir", ""])
 def test_the_kernel_is_the_sandbox_whatever_kernelspec_the_notebook_names(name):
     manager = grading_kernel.SandboxedKernelManager(kernel_name=name)
-    assert manager.kernel_spec.argv[1:4] == ["-I", "-m", "grading.launcher"]
+    assert manager.kernel_spec.argv[1:4] == ["-I", "-m", "grading.sandbox.launcher"]
     assert manager.kernel_spec.interrupt_mode == "message"
 
 
@@ -35,9 +37,9 @@ def test_nbgrader_autograde_uses_the_sandboxed_execute_preprocessor():
     exec(compile((REPO_ROOT / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"),
          {"get_config": lambda: config, "__file__": str(REPO_ROOT / "nbgrader_config.py")})
     names = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in config.Autograde.autograde_preprocessors]
-    assert names[0] == "grading.sandboxed_execute.SandboxedExecute"
+    assert names[0] == "grading.plugins.execute.SandboxedExecute"
     assert not [n for n in names if n.rsplit(".", 1)[-1] == "Execute"], names
-    assert "grading.verification.VerifyChecks" in names
+    assert "grading.plugins.verification.VerifyChecks" in names
     assert config.SandboxedKernelManager.allow_unisolated is False
 
 
@@ -115,7 +117,7 @@ def test_as_an_unprivileged_user():
     """The same sandbox started by an ordinary user (tests/unprivileged.py): its own uid, limits per process."""
     with tempfile.TemporaryDirectory() as home:  # not under pytest's folders, which only root may enter
         unprivileged.chown_tree(home)
-        done = unprivileged.run([sys.executable, "-I", "-m", "grading.launcher", "--probe"], home=home)
+        done = unprivileged.run([sys.executable, "-I", "-m", "grading.sandbox.launcher", "--probe"], home=home)
     found = json.loads(done.stdout)
     assert found["ok"], found
     assert found["uid"] == unprivileged.NOBODY and found["enforced"]["memory"] == "RLIMIT_AS (per process)"

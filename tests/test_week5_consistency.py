@@ -8,10 +8,10 @@ cell of week 5 may redefine one of them.
 import difflib
 
 import pytest
+from test_week4_consistency import BUILDING_BLOCKS, PROVIDED_ID, STEP, functions, step_solutions
 
 from course_utils.paths import COURSE_ROOT
 from grading.notebook_cells import load, nbgrader_meta, solution_cells, source_text, strip_markers
-from test_week4_consistency import BUILDING_BLOCKS, PROVIDED_ID, STEP, functions, step_solutions
 
 pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
 

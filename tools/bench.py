@@ -10,7 +10,7 @@ autograded/ and gradebook.
 For the serial run the seconds per notebook are split into starting and stopping the kernel,
 executing the cells, nbgrader's own work (process start, sanitizing, restoring cells, the
 gradebook) and verification (everything after nbgrader: check records, statuses, report); the
-timestamps come from :mod:`grading.timing`, installed in the temporary course's configuration.
+timestamps come from :mod:`bench_timing`, installed in the temporary course's configuration.
 Each assignment's cost is given as a multiple of the floor's, with the peak memory of one job
 (an nbgrader process and its kernel), the projected time for --project students with each JOBS
 and the speed-up.  The runs must give identical scores (exit 1 if not).
@@ -28,10 +28,12 @@ from collections import defaultdict
 from pathlib import Path
 
 import course_utils.references as course_references
-import grading.autograde
-from grading import references, release, submissions, timing
+import grading.pipeline.autograde
+from grading import recording as references
+from grading import timing
 from grading.course import copy_course
 from grading.notebook_cells import load, source_text
+from grading.pipeline import release, submissions
 
 FLOOR = "bench_floor"
 FLOOR_NOTEBOOK = "floor.ipynb"
@@ -172,9 +174,9 @@ def grade_one(course, assignment, jobs, log_dir):
     log = log_dir / f"{assignment}-jobs{jobs}-{len(list(log_dir.iterdir()))}.jsonl"
     os.environ[timing.LOG] = str(log)
     verify_seconds = []
-    original_verify = getattr(grading.autograde, "verify", None)
+    original_verify = getattr(grading.pipeline.autograde, "verify", None)
     if original_verify is None:
-        print("note: grading.autograde has no verify(): verification outside nbgrader is not timed apart", file=sys.stderr)
+        print("note: grading.pipeline.autograde has no verify(): verification outside nbgrader is not timed apart", file=sys.stderr)
     else:  # time the verification of each submission, outside nbgrader
         def timed_verify(*args, **kwargs):
             begin = time.perf_counter()
@@ -182,16 +184,16 @@ def grade_one(course, assignment, jobs, log_dir):
                 return original_verify(*args, **kwargs)
             finally:
                 verify_seconds.append(time.perf_counter() - begin)
-        grading.autograde.verify = timed_verify
+        grading.pipeline.autograde.verify = timed_verify
     try:
         with MemorySampler() as memory:
             start = time.time()
-            statuses = grading.autograde.autograde(course, [assignment], jobs=jobs)
+            statuses = grading.pipeline.autograde.autograde(course, [assignment], jobs=jobs)
             end = time.time()
     finally:
         del os.environ[timing.LOG]
         if original_verify is not None:
-            grading.autograde.verify = original_verify
+            grading.pipeline.autograde.verify = original_verify
     events = read_log(log)
     executes = [e for e in events if e["event"] == "execute"]
     processes = [e for e in events if e["event"] == "process"]
@@ -329,8 +331,8 @@ def main(argv=None):
         write_floor(course, assignments)
         extra = record_floor(course, Path(tmp) / "references")
         with open(course.root / "nbgrader_config.py", "a") as config:
-            config.write("\n# tools/bench.py: timestamps per notebook (grading.timing); the course never does this\n"
-                         f"import grading.timing\ngrading.timing.install(c)\n{extra}")
+            config.write("\n# tools/bench.py: timestamps per notebook (bench_timing); the course never does this\n"
+                         f"import bench_timing\nbench_timing.install(c)\n{extra}")
         notebooks = sum(len(course.notebooks(a)) for a in assignments)
         print(f"{args.students} students x {notebooks} notebook(s) in {len(assignments)} assignment(s): "
               f"{', '.join(assignments)}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the start")

@@ -2,7 +2,6 @@
 import os
 import shutil
 import socket
-import subprocess
 import time
 import urllib.request
 from pathlib import Path

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from grading import submissions
-from grading.notebook_cells import load, grade_cells
+from grading.notebook_cells import grade_cells, load
+from grading.pipeline import submissions
 
 from .conftest import ROOT, free_port, wait_http
 from .test_student_lab import ASSIGNMENT, NOTEBOOK, SIGMOID, SIGMOID_CELL

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grading import release
 from grading.course import copy_course
+from grading.pipeline import release
 
 from .conftest import free_port, wait_http
 

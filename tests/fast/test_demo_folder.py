@@ -1,8 +1,8 @@
 """`demo --where` never deletes a folder the demo did not create."""
 import pytest
 
-from grading import demo
 from grading.__main__ import main
+from grading.pipeline import demo
 
 
 def test_an_existing_foreign_folder_is_refused_and_kept(tmp_path, capsys):

@@ -2,7 +2,7 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from grading.autograde import preflight
+from grading.pipeline.autograde import preflight
 
 
 def cell(grade_id, grade, solution, source="pass"):

@@ -7,9 +7,9 @@ from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
 from course_utils import records
-from grading import references
+from grading import recording as references
 from grading.course import Course
-from grading.verification import VerifyChecks, cell_problem
+from grading.plugins.verification import VerifyChecks, cell_problem
 
 X = np.array([[1.0, 2.0, 3.0, 4.0], [0.5, -1.0, 2.0, 0.0]])  # 2 features, m = 4 examples
 DW = np.array([[0.25, -0.5]])

@@ -74,7 +74,7 @@ def bwrap_arguments(read_only, runtime, notebooks, budget, uid=None):
 
     ``read_only`` are host paths bound read-only at the same place, ``runtime`` the kernel's socket
     folder (bound read-write), ``notebooks`` ``[(fd, name)]`` readable descriptors of the notebooks
-    copied into the working copy, ``budget`` a :class:`grading.budgets.Budget`.  With ``uid`` (the
+    copied into the working copy, ``budget`` a :class:`grading.sandbox.budgets.Budget`.  With ``uid`` (the
     launcher is root), bubblewrap builds the file system as root, keeps only the capabilities
     ``setpriv`` needs to become ``uid``, and a second, unprivileged bubblewrap puts that uid in a user
     namespace that can create no other; otherwise one unprivileged bubblewrap does everything.
@@ -134,6 +134,6 @@ def how_to_fix(reason):
     return (f"no working grading sandbox: {reason}. Student code would run unisolated (it could read the "
             "solutions, other submissions and the gradebook). Fix: install bubblewrap (apt install bubblewrap) and "
             "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, "
-            "user.max_user_namespaces > 0), then check with `python -m grading.launcher --probe`. To grade WITHOUT "
+            "user.max_user_namespaces > 0), then check with `python -m grading.sandbox.launcher --probe`. To grade WITHOUT "
             "isolation anyway (trusted submissions only), set c.SandboxedKernelManager.allow_unisolated = True "
             "in nbgrader_config.py or pass --unisolated to `python -m grading autograde`.")

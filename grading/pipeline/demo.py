@@ -7,9 +7,9 @@ carol's bugs break.
 import shutil
 from pathlib import Path
 
-from . import autograde, feedback, grades, release, submissions
-from .course import copy_course
-from .notebook_cells import grade_cells, load
+from grading.course import copy_course
+from grading.notebook_cells import grade_cells, load
+from grading.pipeline import autograde, feedback, grades, release, submissions
 
 MARKER = ".nn-from-scratch-demo"  # written into every folder the demo creates, and only there
 

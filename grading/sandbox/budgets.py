@@ -5,7 +5,7 @@ A cgroup (v2 when its controllers are delegated and writable, else v1 ``memory``
 kernel together.  Where no cgroup is writable (an unprivileged lecturer's server), resource
 limits (``setrlimit``) cap each process instead: address space, CPU seconds, file size; the
 number of processes is then only capped when the kernel has a uid of its own.  The launcher
-(:mod:`grading.launcher`) applies these before it starts the sandbox and reports
+(:mod:`grading.sandbox.launcher`) applies these before it starts the sandbox and reports
 :meth:`Budget.enforced`.
 """
 import os
@@ -29,7 +29,7 @@ class Budget:
     wall_seconds: int = 900        # wall clock of the notebook, start to shutdown
     tmp_mb: int = 256              # size of /tmp (tmpfs)
     work_mb: int = 256             # size of the working copy and HOME (tmpfs)
-    output_mb: int = 16            # notebook output the grader accepts (grading.sandboxed_execute)
+    output_mb: int = 16            # notebook output the grader accepts (grading.plugins.execute)
 
     @classmethod
     def from_dict(cls, values):

@@ -15,9 +15,8 @@ import nbformat
 
 from course_utils import records
 from course_utils.references import REFERENCES, read, reference_path
-
-from .execute import run
-from .notebook_cells import nbgrader_meta, source_text
+from grading.notebook_cells import nbgrader_meta, source_text
+from grading.run_notebook import run
 
 COMMAND = "make references"
 
@@ -63,7 +62,7 @@ def record(course, assignments=None, root=REFERENCES):
     """Run each source notebook as nbgrader's autograde would and write its reference file; returns the paths.
 
     A notebook whose solution fails a test, or writes to stderr, raises
-    :class:`grading.execute.NotebookFailure` and leaves its old reference untouched.
+    :class:`grading.run_notebook.NotebookFailure` and leaves its old reference untouched.
     """
     paths = []
     for assignment in assignments or course.assignments():

@@ -4,7 +4,7 @@
 ``softmax``...).  An exercise answered by calling that twin (``def sigmoid(z): return
 activations.sigmoid(z)``, or a name imported from it under another alias) shows nothing of the
 student's own work, so the test cells of that exercise fail, with a message saying why
-(:class:`grading.verification.VerifyChecks` applies it inside nbgrader's autograde).  The check reads
+(:class:`grading.plugins.verification.VerifyChecks` applies it inside nbgrader's autograde).  The check reads
 the notebook's code with :mod:`ast` in the grader's process; it does not run it.
 """
 import ast
@@ -12,8 +12,7 @@ import importlib
 import pkgutil
 
 import course_utils
-
-from .notebook_cells import nbgrader_meta, source_text
+from grading.notebook_cells import nbgrader_meta, source_text
 
 
 def twins():

@@ -2,7 +2,7 @@
 
 ``nbgrader_config.py`` puts :class:`SandboxedExecute` in place of ``Execute`` in
 ``Autograde.autograde_preprocessors``: every kernel of every grading route is started by
-:class:`grading.grading_kernel.SandboxedKernelManager`, whatever is configured elsewhere.  Output
+:class:`grading.sandbox.kernel_manager.SandboxedKernelManager`, whatever is configured elsewhere.  Output
 the kernel sends beyond ``max_output_mb`` per notebook is dropped as it arrives (the grader's
 memory stays bounded); error outputs and stderr are kept, truncated, because they decide that a
 test failed.
@@ -13,7 +13,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-from .grading_kernel import SandboxedKernelManager
+from grading.sandbox.kernel_manager import SandboxedKernelManager
 
 KEPT_CHARS = 2000  # of a stderr text or an error beyond the cap
 

@@ -4,10 +4,10 @@ nbgrader exports a submission that crashed as 0.0 with no flag; this module neve
 like a zero.  Before grading, each submitted notebook is checked (present, UTF-8, JSON, nbformat);
 after grading, a submission counts as graded only if nbgrader wrote every notebook of it and the
 gradebook holds an automatic score for every test cell.  Whether a test cell's checked values match
-the solution's is decided inside nbgrader (:mod:`grading.verification`); before nbgrader starts, the
-references it compares with must exist and be current (:func:`grading.references.require_current`).
+the solution's is decided inside nbgrader (:mod:`grading.plugins.verification`); before nbgrader starts, the
+references it compares with must exist and be current (:func:`grading.recording.require_current`).
 Whether a submission was graded is decided from what nbgrader wrote (the graded notebooks, as regular
-files, and the gradebook) and from the launcher's reports (:mod:`grading.launcher`), never from text:
+files, and the gradebook) and from the launcher's reports (:mod:`grading.sandbox.launcher`), never from text:
 the kernels' stdout and stderr go to ``/dev/null``, and nbgrader's log only explains a failure that
 was already established.  nbgrader grades a staged copy of ``submitted/`` that holds only the
 notebooks (regular files, no links); other files are reported.  Without a working sandbox nothing is
@@ -26,11 +26,11 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import sandbox
-from .course import NBGRADER_FILES
-from .grading_kernel import probe
-from .progress import Progress
-from .references import require_current
+from grading.course import NBGRADER_FILES
+from grading.pipeline.progress import Progress
+from grading.recording import require_current
+from grading.sandbox import bwrap as sandbox
+from grading.sandbox.kernel_manager import probe
 
 
 @dataclass
@@ -247,10 +247,10 @@ def autograde(course, assignments=None, students=None, jobs=1, unisolated=False,
 
     The submitters of each assignment are split into ``jobs`` disjoint groups, each graded by one
     nbgrader process; up to ``jobs`` processes run at once, all on the same gradebook.  Kernels run
-    in the sandbox (:mod:`grading.grading_kernel`); without a working one this raises
-    :class:`grading.sandbox.SandboxUnavailable` unless ``unisolated`` (grade without isolation) is
+    in the sandbox (:mod:`grading.sandbox.kernel_manager`); without a working one this raises
+    :class:`grading.sandbox.bwrap.SandboxUnavailable` unless ``unisolated`` (grade without isolation) is
     asked for. ``timeout`` overrides the seconds each cell may run, ``wall_seconds`` those of each notebook.
-    Raises :class:`grading.references.StaleReferences` before grading anything when a reference is
+    Raises :class:`grading.recording.StaleReferences` before grading anything when a reference is
     missing or out of date.
     """
     problem, enforced = sandbox_problem()

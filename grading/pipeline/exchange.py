@@ -14,8 +14,8 @@ from pathlib import Path
 
 from traitlets.config.loader import PyFileConfigLoader
 
-from . import leaks
-from .notebook_cells import load
+from grading.notebook_cells import load
+from grading.pipeline import leaks
 
 CHECKSUMS = "release_checksums.json"
 REGENERATE = "regenerate it with `make release ASSIGNMENTS={assignment}`"

@@ -24,10 +24,9 @@ from traitlets import Enum, Unicode
 from course_utils import records
 from course_utils.checks import first_problem, with_case
 from course_utils.references import REFERENCES, read, reference_path
-
-from .notebook_cells import nbgrader_meta
-from .references import COMMAND, checksum
-from .wrappers import delegating
+from grading.notebook_cells import nbgrader_meta
+from grading.plugins.delegation import delegating
+from grading.recording import COMMAND, checksum
 
 _LABEL = re.compile(r"^(?P<name>.*?) \[(?P<case>.*)\]$")
 

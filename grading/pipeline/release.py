@@ -2,7 +2,7 @@
 import shutil
 from pathlib import Path
 
-from .course import REPO_ROOT
+from grading.course import REPO_ROOT
 
 BUNDLE_NAME = "nn-from-scratch-student"
 BUNDLE_FILES = ("pyproject.toml", "setup.py", "environment.yml")

@@ -5,7 +5,7 @@ way a student's file is, never by copying the instructor's source.
 """
 import json
 
-from .notebook_cells import load, nbgrader_meta, source_text, strip_markers
+from grading.notebook_cells import load, nbgrader_meta, source_text, strip_markers
 
 
 class MutationError(ValueError):

@@ -3,7 +3,7 @@ import csv
 
 from nbgrader.api import Gradebook
 
-from .autograde import read_report
+from grading.pipeline.autograde import read_report
 
 
 def exercise_scores(course):

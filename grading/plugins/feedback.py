@@ -9,8 +9,7 @@ Formgrader produce the same page:
 - :class:`FeedbackExporter` writes formulas as MathML, which browsers render natively, instead of
   loading MathJax from the network: the page works offline and is a single self-contained file.
 
-nbgrader copies every other file of the autograded folder next to the page (the kernel's IPython
-history among them, which holds every cell's source); :func:`generate` removes what is not HTML.
+:mod:`grading.pipeline.feedback` runs ``nbgrader generate_feedback`` and removes what is not HTML.
 """
 import copy
 import html
@@ -19,8 +18,6 @@ import re
 from latex2mathml.converter import convert
 from nbconvert.exporters import HTMLExporter
 from nbgrader.preprocessors.base import NbGraderPreprocessor
-
-from .course import NBGRADER_FILES
 
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$")
@@ -70,36 +67,3 @@ class FeedbackExporter(HTMLExporter):
         for k, formula in enumerate(formulas):
             output = output.replace(_TOKEN.format(k), formula)
         return output, resources
-
-
-def _nbgrader_file(path):
-    """One of nbgrader's small files at the folder's top (``NBGRADER_FILES``), which ``release_feedback`` reads."""
-    return path.name in NBGRADER_FILES and not path.is_symlink() and path.stat().st_size < 256 and \
-        path.read_bytes().strip().replace(b"-", b"").replace(b":", b"").replace(b" ", b"").replace(b".", b"").isalnum()
-
-
-def remove_extras(folder):
-    """Delete every file under a feedback folder but the HTML pages and nbgrader's own files; returns them."""
-    extras = [p for p in sorted(folder.rglob("*"), reverse=True)
-              if (p.is_file() or p.is_symlink()) and p.suffix != ".html" and not (p.parent == folder and _nbgrader_file(p))]
-    for path in extras:
-        path.unlink()
-    for path in sorted(folder.rglob("*"), reverse=True):
-        if path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
-    return extras
-
-
-def generate(course, assignments=None):
-    """``nbgrader generate_feedback`` per assignment; returns ``{assignment: error text}`` for failures."""
-    failures = {}
-    for assignment in assignments or course.assignments():
-        if not any((course.autograded / s / assignment).is_dir() for s in course.students()):
-            continue
-        result = course.nbgrader("generate_feedback", assignment, "--force")
-        if result.returncode != 0:
-            failures[assignment] = (result.stdout + result.stderr)[-2000:]
-        for student in course.students():
-            if (course.feedback_dir / student / assignment).is_dir():
-                remove_extras(course.feedback_dir / student / assignment)
-    return failures

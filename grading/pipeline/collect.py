@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .course import NBGRADER_FILES
+from grading.course import NBGRADER_FILES
 
 # A leading id of letters, digits, dots and dashes, up to the first "_": "s1234567_week2_numpy_basics.ipynb".
 DEFAULT_PATTERN = r"^(?P<student>[A-Za-z0-9.-]+)_"

@@ -1,7 +1,7 @@
 """The leak scan: no solution line, hidden-test line or nbgrader marker in what students receive."""
 from pathlib import Path
 
-from .notebook_cells import hidden_lines, load, solution_lines
+from grading.notebook_cells import hidden_lines, load, solution_lines
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS")
 

@@ -1,16 +1,16 @@
 """Start one grading kernel in the sandbox, under its budgets, and report what happened.
 
-``python -I -m grading.launcher CONNECTION_FILE`` is the command :class:`grading.grading_kernel.SandboxedKernelManager`
+``python -I -m grading.sandbox.launcher CONNECTION_FILE`` is the command :class:`grading.sandbox.kernel_manager.SandboxedKernelManager`
 starts, whatever kernelspec the notebook names.  It runs outside the sandbox with an isolated
 interpreter (``-I``: nothing in a working folder or in ``PYTHON*`` variables can shadow a module),
 reads its settings from ``sandbox.json`` next to the connection file (written by the kernel manager,
 never by student code), puts itself in a fresh cgroup (or sets resource limits), starts bubblewrap
-(:mod:`grading.sandbox`) with the kernel's output sent to ``/dev/null``, enforces the wall clock
+(:mod:`grading.sandbox.bwrap`) with the kernel's output sent to ``/dev/null``, enforces the wall clock
 and the CPU budget, and appends one JSON line to the report file it was given: the budgets that
 held and why the kernel ended (``wall_clock``, ``cpu_time``, ``memory``), which the grader reads
 instead of anything the kernel printed.
 
-``python -I -m grading.launcher --probe`` runs the same sandbox once with a self-check inside
+``python -I -m grading.sandbox.launcher --probe`` runs the same sandbox once with a self-check inside
 (not root, no capabilities, ``/etc/shadow`` and the course invisible, numpy importable) and prints
 the result as JSON; exit 0 when the sandbox works.
 """
@@ -23,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import budgets, sandbox
+from grading.sandbox import budgets
+from grading.sandbox import bwrap as sandbox
 
 SETTINGS = "sandbox.json"
 MAX_NOTEBOOK_BYTES = 100 * 1000 * 1000

@@ -1,9 +1,9 @@
 """The kernel manager nbgrader uses for every kernel it starts: always the sandbox, or a refusal.
 
-Selected in ``nbgrader_config.py`` (through :class:`grading.sandboxed_execute.SandboxedExecute`), so
+Selected in ``nbgrader_config.py`` (through :class:`grading.plugins.execute.SandboxedExecute`), so
 ``make autograde``, ``nbgrader autograde`` on the command line and Formgrader's Autograde button all
 grade the same way.  Whatever kernelspec a notebook names, the kernel command is
-``python -I -m grading.launcher`` (:mod:`grading.launcher`), with the budgets below, IPC sockets in
+``python -I -m grading.sandbox.launcher`` (:mod:`grading.sandbox.launcher`), with the budgets below, IPC sockets in
 a private folder and the kernel's stdout / stderr sent to ``/dev/null``.  When the sandbox does not
 work on this machine, starting a kernel fails with a message that says how to fix it, unless
 ``allow_unisolated`` was set on purpose.
@@ -20,15 +20,16 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Float, Integer, Unicode
 
-from . import budgets, sandbox
-from .launcher import SETTINGS
+from grading.sandbox import budgets
+from grading.sandbox import bwrap as sandbox
+from grading.sandbox.launcher import SETTINGS
 
 _DEFAULT = budgets.Budget()
 
 
 def probe():
-    """``(problem, found)`` of ``python -I -m grading.launcher --probe`` (``problem`` empty: the sandbox works)."""
-    done = subprocess.run([sys.executable, "-I", "-m", "grading.launcher", "--probe"], capture_output=True,
+    """``(problem, found)`` of ``python -I -m grading.sandbox.launcher --probe`` (``problem`` empty: the sandbox works)."""
+    done = subprocess.run([sys.executable, "-I", "-m", "grading.sandbox.launcher", "--probe"], capture_output=True,
                           text=True, cwd="/", timeout=120)
     try:
         found = json.loads(done.stdout)
@@ -56,7 +57,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     @property
     def kernel_spec(self):
-        return KernelSpec(argv=[sys.executable, "-I", "-m", "grading.launcher", "{connection_file}"],
+        return KernelSpec(argv=[sys.executable, "-I", "-m", "grading.sandbox.launcher", "{connection_file}"],
                           display_name="Python 3 (grading sandbox)", language="python",
                           interrupt_mode="message", env={}, resource_dir=str(Path(__file__).parent))
 

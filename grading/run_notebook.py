@@ -6,7 +6,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from .course import single_thread_env
+from grading.course import single_thread_env
 
 
 class NotebookFailure(RuntimeError):

@@ -1,0 +1,1 @@
+"""The grading kernel's isolation: the kernel manager, the launcher outside bubblewrap, its arguments, the budgets."""
