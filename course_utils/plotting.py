@@ -81,12 +81,21 @@ def plot_decision_boundary(predict, X, Y, *, ax=None, title=None, resolution=300
     return plot_points(X, Y, ax=ax, title=title)
 
 
-def plot_points(X, Y, *, ax=None, title=None):
-    """Scatter plot of ``X: (2, m)`` coloured by the labels ``Y: (1, m)``."""
+def plot_points(X, Y, *, ax=None, title=None, legend=True):
+    """Scatter plot of ``X: (2, m)`` coloured by the labels ``Y: (1, m)``: red for 0, blue for 1.
+
+    ``legend`` says which colour is which label (and, over a decision boundary, which shaded region).
+    """
     ax = _axes(ax, figsize=(5, 4))
-    ax.scatter(X[0], X[1], c=np.ravel(Y), cmap=plt.cm.RdBu, s=14, edgecolors="k", linewidths=0.3)
+    labels = np.ravel(Y)
+    ax.scatter(X[0], X[1], c=labels, cmap=plt.cm.RdBu, vmin=0, vmax=1, s=14, edgecolors="k", linewidths=0.3)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
+    if legend:
+        for value in (0, 1):
+            ax.scatter([], [], color=plt.cm.RdBu(float(value)), s=14, edgecolors="k", linewidths=0.3,
+                       label=f"y = {value}")
+        ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
     if title:
         ax.set_title(title)
     return ax
