@@ -43,7 +43,9 @@ def show_images(images, labels=None, predictions=None, classes=None, *, ncols=8,
     count = min(len(images), 1) if under_grading() else len(images)  # under grading nobody looks: one image
     ncols = max(1, min(ncols, count))
     nrows = max(1, -(-count // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.15), squeeze=False)
+    title_lines = (labels is not None) + (predictions is not None)
+    row_height = size * (1 + 0.2 * title_lines)   # room for the titles, so they do not reach the row above
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, row_height * nrows), squeeze=False)
     name = (lambda k: str(classes[int(k)])) if classes is not None else (lambda k: str(int(k)))
     labels = None if labels is None else np.ravel(labels)
     predictions = None if predictions is None else np.ravel(predictions)
@@ -62,7 +64,7 @@ def show_images(images, labels=None, predictions=None, classes=None, *, ncols=8,
             parts.append(f"pred {name(predictions[i])}")
         wrong = labels is not None and predictions is not None and labels[i] != predictions[i]
         ax.set_title("\n".join(parts), fontsize=8, color="red" if wrong else "black")
-    fig.tight_layout()
+    fig.tight_layout(h_pad=0.6)
     return axes
 
 
