@@ -49,7 +49,8 @@ def _check_layer_dims(layer_dims):
     return [int(n) for n in dims]
 
 
-def draw_network(layer_dims, ax=None, *, max_units=6, activations=None, title=None):
+def draw_network(layer_dims, ax=None, *, max_units=6, activations=None, title=None, unit_names=None,
+                 connections=None):
     """Units of each layer as circles, every unit joined to every unit of the next layer.
 
     ``layer_dims[0]`` is the number of input features ``n_x``, ``layer_dims[l]`` the units of
@@ -57,11 +58,24 @@ def draw_network(layer_dims, ax=None, *, max_units=6, activations=None, title=No
     the edges into layer ``l`` carry ``W[l], b[l]`` with their shapes.  A layer wider than
     ``max_units`` shows its first and last units with a vertical ellipsis between them.
     ``activations`` (one name per layer after the input) is written in the layer's label.
+    ``unit_names`` (one list of names per layer, ``None`` for a layer without names) writes a name
+    beside each unit: inputs on the left, other layers on the right.  ``connections`` (one 0/1 array
+    of shape ``(n[l], n[l-1])`` per layer after the input) draws only the edges marked 1, as a network
+    wired by hand; a layer that uses it must not be shortened by ``max_units``.
     """
     dims = _check_layer_dims(layer_dims)
     L = len(dims) - 1
     if activations is not None and len(activations) != L:
         raise ValueError(f"activations needs one name per layer after the input ({L}); got {len(activations)}")
+    if unit_names is not None and (len(unit_names) != L + 1 or any(
+            names is not None and len(names) != n for names, n in zip(unit_names, dims))):
+        raise ValueError(f"unit_names needs one list (or None) per layer, each as long as the layer {dims}")
+    if connections is not None:
+        connections = [np.asarray(mask) for mask in connections]
+        if len(connections) != L or any(mask.shape != (dims[l + 1], dims[l]) for l, mask in enumerate(connections)):
+            raise ValueError(f"connections needs one (n[l], n[l-1]) array per layer after the input for {dims}")
+        if max(dims) > max_units:
+            raise ValueError(f"connections needs every layer drawn in full: raise max_units to {max(dims)}")
     ax = _axes(ax)
     radius, dx = 0.22, 2.3
     shown_height = min(max(dims), max_units)
@@ -79,28 +93,37 @@ def draw_network(layer_dims, ax=None, *, max_units=6, activations=None, title=No
             layer = list(top) + list(bottom)
         positions.append([(l * dx, y) for y in layer])
     for l in range(1, 1 + L):
-        for x0, y0 in positions[l - 1]:
-            for x1, y1 in positions[l]:
-                ax.plot([x0 + radius, x1 - radius], [y0, y1], color="0.6", linewidth=0.6, zorder=1)
+        for j, (x0, y0) in enumerate(positions[l - 1]):
+            for i, (x1, y1) in enumerate(positions[l]):
+                if connections is None or connections[l - 1][i, j]:
+                    ax.plot([x0 + radius, x1 - radius], [y0, y1], color="0.6", linewidth=0.6, zorder=1)
     lowest = min(y for layer in positions for _, y in layer)
     highest = max(y for layer in positions for _, y in layer)
     for l, layer in enumerate(positions):
         face = "#cfe3f7" if l == 0 else ("#f7d9c4" if l == L else "#e2f0d9")
         for x, y in layer:
             ax.add_patch(Circle((x, y), radius, facecolor=face, edgecolor="black", zorder=2))
+        names = unit_names[l] if unit_names is not None else None
+        for (x, y), unit in zip(layer, names or []):
+            left = l == 0
+            ax.text(x + (-1 if left else 1) * (radius + 0.08), y + (0 if left or l == L else 0.3), unit,
+                    ha="right" if left else "left", va="center", fontsize=8.5, zorder=3,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85})
         if l == 0:
             name = "input x"
         elif l == L:
             name = f"layer {l} (output)"
         else:
-            name = f"layer {l} (hidden)"
+            name = f"layer {l}\n(hidden)"
         if activations is not None and l > 0:
             name += f"\n{activations[l - 1]}"
         ax.text(l * dx, lowest - 0.55, f"{name}\nn[{l}] = {dims[l]}", ha="center", va="top", fontsize=9)
         if l > 0:
             ax.text((l - 0.5) * dx, highest + 0.5, f"W[{l}] ({dims[l]}, {dims[l - 1]})\nb[{l}] ({dims[l]}, 1)",
                     ha="center", va="bottom", fontsize=9, color="tab:blue")
-    _fit(ax, (-1.0, L * dx + 1.0), (lowest - 1.7, highest + 1.4 + (0.5 if title else 0)), 0.7)
+    margin = 1.0 + (1.1 if unit_names is not None else 0.0)
+    title_room = 0.5 + 0.4 * title.count("\n") if title else 0
+    _fit(ax, (-margin, L * dx + margin), (lowest - 1.7, highest + 1.4 + title_room), 0.7)
     if title:
         ax.text(L * dx / 2, highest + 1.5, title, ha="center", va="bottom", fontsize=11)
     return ax
@@ -208,7 +231,8 @@ def draw_block_chain(L, ax=None, *, hidden="ReLU", output="sigmoid"):
     """Forward and backward propagation of an ``L``-layer network as a chain of blocks.
 
     Top row, left to right: layer ``l`` takes ``A[l-1]`` and ``W[l], b[l]`` and gives ``A[l]``,
-    storing ``cache[l] = (A[l-1], W[l], b[l], Z[l])``.  The cache drops (green) to the backward
+    storing its cache in ``caches[l-1]`` (the code's 0-based list: ``((A[l-1], W[l], b[l]), Z[l])``).
+    The cache drops (green) to the backward
     block of the same layer in the bottom row, which runs right to left from ``dA[L]`` and gives
     ``dA[l-1]`` and the gradients ``dW[l], db[l]``.
     """
@@ -224,7 +248,7 @@ def draw_block_chain(L, ax=None, *, hidden="ReLU", output="sigmoid"):
         _box(ax, (x, top), bw, bh, f"layer {l}\n{act}\nW[{l}], b[{l}]", color="#e2f0d9", fontsize=9)
         _box(ax, (x, bottom), bw, bh, f"layer {l}\nbackward\n{act}'", color="#f7d9c4", fontsize=9)
         _arrow(ax, (x, top - bh / 2), (x, bottom + bh / 2), color=CACHE_COLOR, linewidth=1.6)
-        ax.text(x + 0.08, 0, f"cache[{l}]\nA[{l - 1}], W[{l}],\nb[{l}], Z[{l}]", ha="left", va="center",
+        ax.text(x + 0.08, 0, f"caches[{l - 1}]\nA[{l - 1}], W[{l}],\nb[{l}], Z[{l}]", ha="left", va="center",
                 fontsize=7.5, color=CACHE_COLOR)
         ax.text(x, bottom - bh / 2 - 0.15, f"dW[{l}], db[{l}]", ha="center", va="top", fontsize=9,
                 color=BACKWARD_COLOR)
@@ -237,7 +261,7 @@ def draw_block_chain(L, ax=None, *, hidden="ReLU", output="sigmoid"):
                 fontsize=9, color=BACKWARD_COLOR)
     ax.text(dx - dx + 0.35, top, "X", ha="center", va="center", fontsize=11)
     end = L * dx + bw / 2
-    _box(ax, (end + 1.35, 0), 1.6, 0.9, "cost\nJ(A[L], Y)", color="#f2f2f2", fontsize=9)
+    _box(ax, (end + 1.35, 0), 1.6, 0.9, f"cost\nJ(A[{L}], Y)", color="#f2f2f2", fontsize=9)
     _arrow(ax, (end, top), (end + 1.2, 0.45))
     ax.text(end + 0.15, top + 0.12, f"A[{L}] = Ŷ", ha="left", va="bottom", fontsize=9)
     _arrow(ax, (end + 1.2, -0.45), (end, bottom), color=BACKWARD_COLOR)
@@ -245,4 +269,52 @@ def draw_block_chain(L, ax=None, *, hidden="ReLU", output="sigmoid"):
     ax.text(0.2, top + bh / 2 + 0.5, "forward →", fontsize=10, ha="left")
     ax.text(0.2, bottom - bh / 2 - 0.7, "← backward", fontsize=10, ha="left", color=BACKWARD_COLOR)
     _fit(ax, (-0.2, end + 2.4), (bottom - bh / 2 - 1.0, top + bh / 2 + 0.9))
+    return ax
+
+
+def draw_mini_batches(m, mini_batch_size, ax=None, *, n_x="n_x", max_shown=5):
+    """The training set X (n_x, m), shuffled, cut into consecutive mini-batches X{1}, X{2}, ...
+
+    Top: X with its m columns in their original order; middle: the same columns after one random
+    permutation (the same one for Y); bottom: the cut into mini-batches of ``mini_batch_size`` columns,
+    the last one shorter when ``mini_batch_size`` does not divide ``m``.  With more than ``max_shown``
+    mini-batches the middle ones are replaced by an ellipsis.
+    """
+    if int(m) != m or int(mini_batch_size) != mini_batch_size or not 1 <= mini_batch_size or m < 1:
+        raise ValueError(f"m and mini_batch_size must be positive integers; got {m!r} and {mini_batch_size!r}")
+    m, size = int(m), int(mini_batch_size)
+    count = -(-m // size)
+    ax = _axes(ax)
+    width, height = 12.0, 0.8
+    rng = np.random.default_rng(0)
+    colours = plt.cm.tab20(np.linspace(0, 1, 20))
+    strips = 40   # thin stripes stand for the columns (examples)
+    order = rng.permutation(strips)
+    for row, (y, label, columns) in enumerate([(2.6, f"X ({n_x}, {m}), examples in their order", range(strips)),
+                                               (1.2, "shuffled: X[:, permutation], Y[:, permutation] alike", order)]):
+        for k, column in enumerate(columns):
+            ax.add_patch(FancyBboxPatch((k * width / strips, y), width / strips, height, boxstyle="square,pad=0",
+                                        facecolor=colours[column % 20], edgecolor="none"))
+        ax.text(0, y + height + 0.1, label, ha="left", va="bottom", fontsize=9)
+    _arrow(ax, (width / 2, 2.55), (width / 2, 2.1))
+    shown = list(range(1, count + 1)) if count <= max_shown else [1, 2, 3, None, count]
+    gap, y = 0.25, -0.6
+    slot = (width - gap * (len(shown) - 1)) / len(shown)
+    for k, t in enumerate(shown):
+        x = k * (slot + gap)
+        if t is None:
+            ax.text(x + slot / 2, y + height / 2, "…", ha="center", va="center", fontsize=14)
+            continue
+        columns = size if t < count else m - size * (count - 1)
+        frac = columns / size
+        ax.add_patch(FancyBboxPatch((x, y), slot * frac, height, boxstyle="round,pad=0.02,rounding_size=0.05",
+                                    facecolor="#e2f0d9", edgecolor="black"))
+        ax.text(x + slot * frac / 2, y + height / 2, f"X{{{t}}}\n({n_x}, {columns})", ha="center", va="center", fontsize=8.5)
+    rest = m - size * (count - 1)
+    cut = f"{count} mini-batches of {size}" + (f" (the last holds the remaining {rest})" if rest < size else "")
+    ax.text(width / 2, y - 0.15, f"{cut}: one gradient step each; one pass over all of them is an epoch",
+            ha="center", va="top", fontsize=9)
+    _arrow(ax, (width / 2, 1.15), (width / 2, y + height + 0.05))
+    ax.text(width / 2 + 0.15, (1.15 + y + height) / 2, f"cut every {size} columns", ha="left", va="center", fontsize=9)
+    _fit(ax, (-0.3, width + 0.3), (y - 0.8, 3.8), 0.75)
     return ax

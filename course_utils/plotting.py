@@ -43,7 +43,9 @@ def show_images(images, labels=None, predictions=None, classes=None, *, ncols=8,
     count = min(len(images), 1) if under_grading() else len(images)  # under grading nobody looks: one image
     ncols = max(1, min(ncols, count))
     nrows = max(1, -(-count // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.15), squeeze=False)
+    title_lines = (labels is not None) + (predictions is not None)
+    row_height = size * (1 + 0.2 * title_lines)   # room for the titles, so they do not reach the row above
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, row_height * nrows), squeeze=False)
     name = (lambda k: str(classes[int(k)])) if classes is not None else (lambda k: str(int(k)))
     labels = None if labels is None else np.ravel(labels)
     predictions = None if predictions is None else np.ravel(predictions)
@@ -62,7 +64,7 @@ def show_images(images, labels=None, predictions=None, classes=None, *, ncols=8,
             parts.append(f"pred {name(predictions[i])}")
         wrong = labels is not None and predictions is not None and labels[i] != predictions[i]
         ax.set_title("\n".join(parts), fontsize=8, color="red" if wrong else "black")
-    fig.tight_layout()
+    fig.tight_layout(h_pad=0.6)
     return axes
 
 
@@ -81,12 +83,21 @@ def plot_decision_boundary(predict, X, Y, *, ax=None, title=None, resolution=300
     return plot_points(X, Y, ax=ax, title=title)
 
 
-def plot_points(X, Y, *, ax=None, title=None):
-    """Scatter plot of ``X: (2, m)`` coloured by the labels ``Y: (1, m)``."""
+def plot_points(X, Y, *, ax=None, title=None, legend=True):
+    """Scatter plot of ``X: (2, m)`` coloured by the labels ``Y: (1, m)``: red for 0, blue for 1.
+
+    ``legend`` says which colour is which label (and, over a decision boundary, which shaded region).
+    """
     ax = _axes(ax, figsize=(5, 4))
-    ax.scatter(X[0], X[1], c=np.ravel(Y), cmap=plt.cm.RdBu, s=14, edgecolors="k", linewidths=0.3)
+    labels = np.ravel(Y)
+    ax.scatter(X[0], X[1], c=labels, cmap=plt.cm.RdBu, vmin=0, vmax=1, s=14, edgecolors="k", linewidths=0.3)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
+    if legend:
+        for value in (0, 1):
+            ax.scatter([], [], color=plt.cm.RdBu(float(value)), s=14, edgecolors="k", linewidths=0.3,
+                       label=f"y = {value}")
+        ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
     if title:
         ax.set_title(title)
     return ax

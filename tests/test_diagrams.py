@@ -2,6 +2,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.patches import Circle  # noqa: E402
 
@@ -67,8 +68,32 @@ def test_block_chain_has_a_cache_and_gradients_per_layer():
     assert diagrams.draw_block_chain(3, ax=ax) is ax
     shown = "\n".join(texts(ax))
     for l in (1, 2, 3):
-        assert f"cache[{l}]\nA[{l - 1}], W[{l}],\nb[{l}], Z[{l}]" in shown
+        assert f"caches[{l - 1}]\nA[{l - 1}], W[{l}],\nb[{l}], Z[{l}]" in shown
         assert f"dW[{l}], db[{l}]" in shown
     assert "layer 3\nsigmoid" in shown and "layer 2\nReLU" in shown and "dA[3]" in shown
     with pytest.raises(ValueError, match="positive integer"):
         diagrams.draw_block_chain(0)
+
+
+def test_network_with_unit_names_and_hand_wired_edges():
+    wiring = [np.array([[1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 1, 1]]), np.ones((1, 3))]
+    names = [["size", "bedrooms", "zip score", "wealth"], ["family size", "walkability", "school quality"], ["price"]]
+    ax = diagrams.draw_network([4, 3, 1], unit_names=names, connections=wiring)
+    assert len(ax.lines) == 5 + 3
+    shown = texts(ax)
+    for name in names[0] + names[1] + names[2]:
+        assert name in shown
+    with pytest.raises(ValueError, match="unit_names"):
+        diagrams.draw_network([4, 3, 1], unit_names=[["a"], None, None])
+    with pytest.raises(ValueError, match="connections"):
+        diagrams.draw_network([4, 3, 1], connections=[np.ones((4, 3)), np.ones((1, 3))])
+
+
+def test_mini_batches_are_cut_with_a_shorter_last_one():
+    shown = "\n".join(texts(diagrams.draw_mini_batches(8192, 64)))
+    assert "X{1}\n(n_x, 64)" in shown and "X{128}\n(n_x, 64)" in shown and "…" in shown
+    assert "128 mini-batches of 64:" in shown
+    shown = "\n".join(texts(diagrams.draw_mini_batches(10, 4)))
+    assert "X{3}\n(n_x, 2)" in shown and "the last holds the remaining 2" in shown
+    with pytest.raises(ValueError, match="positive integers"):
+        diagrams.draw_mini_batches(10, 0)

@@ -42,3 +42,12 @@ def test_plot_confusion_matrix_writes_every_count():
     matrix = np.array([[1, 0, 0], [0, 1, 1], [0, 0, 1]])
     ax = plotting.plot_confusion_matrix(matrix, ["a", "b", "c"])
     assert len(ax.texts) == 9
+
+
+def test_points_have_a_legend_for_the_two_labels():
+    X, Y = np.array([[0.0, 1.0, 2.0], [0.0, 1.0, 0.5]]), np.array([[0, 1, 1]])
+    ax = plotting.plot_points(X, Y)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["y = 0", "y = 1"]
+    ax = plotting.plot_decision_boundary(lambda P: (P[0:1] > 1).astype(int), X, Y, resolution=10)
+    assert ax.get_legend() is not None
+    assert plotting.plot_points(X, Y, legend=False).get_legend() is None
