@@ -233,7 +233,9 @@ def _status(course, gradebook, assignment, student, problem, crash, kernels):
     if problem or not written or events:
         return Status(student, assignment, False,
                       reason=problem or "; ".join(events) or crash or "nbgrader wrote no graded notebook")
-    return _gradebook_status(gradebook, student, assignment)
+    status = _gradebook_status(gradebook, student, assignment)
+    status.notes += [e["note"] for e in kernels if e.get("note")]
+    return status
 
 
 def sandbox_problem():

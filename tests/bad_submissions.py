@@ -931,10 +931,11 @@ def fixtures(release_nb, source_nb):
     def solved_with(code):
         return one(edited(b.solved, lambda nb, s: append_code(nb, "sigmoid", planted(code, s))))
     add("update_flood", "cheat", f"solved; four displays rewritten with {FLOOD_MIB} MiB each by update_display "
-        "(the output cap drops them; the graded notebook stays small)", solved_with(UPDATE_FLOOD), score=full,
+        "(dropped past the output cap with the records after them: 0 points, a note)", solved_with(UPDATE_FLOOD), score=0.0,
         honest=full)
     add("comm_flood", "cheat", f"solved; four widget comms opened with {FLOOD_MIB} MiB of state each (dropped "
-        "with the output cap; no widget state is kept)", solved_with(COMM_FLOOD), score=full, honest=full)
+        "past the output cap with the records after them; no widget state is kept)", solved_with(COMM_FLOOD), score=0.0,
+        honest=full)
     add("decode_bomb", "cheat", "solved; sigmoid emits four 200-byte check records declaring dtype <U67108864 "
         "(skipped unread, with no memory spent)", solved_with(DECODE_BOMB), score=full, honest=full)
 
