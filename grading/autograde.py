@@ -304,7 +304,7 @@ def autograde(course, assignments=None, students=None, jobs=1, unisolated=False,
     problem, enforced = sandbox_problem()
     if problem and not unisolated:
         raise sandbox.SandboxUnavailable(sandbox.how_to_fix(problem))
-    work, problems = [], {}
+    work, problems, refused = [], {}, {}
     require_current(course, [a for a in assignments or course.assignments()
                              if any((course.submitted / s / a).is_dir() for s in students or course.students())])
     for assignment in assignments or course.assignments():
@@ -313,6 +313,8 @@ def autograde(course, assignments=None, students=None, jobs=1, unisolated=False,
             found = [preflight(course.submitted / student / assignment / nb, course.source / assignment / nb)
                      for nb in course.notebooks(assignment)]
             problems[(student, assignment)] = "; ".join(p for p in found if p)
+        refused[assignment] = [s for s in submitters if problems[(s, assignment)]]  # never handed to nbgrader
+        submitters = [s for s in submitters if s not in refused[assignment]]
         groups = [submitters[k::jobs] for k in range(jobs)]
         work += [(assignment, group) for group in groups if group]
     course.reports.mkdir(exist_ok=True)
@@ -324,6 +326,10 @@ def autograde(course, assignments=None, students=None, jobs=1, unisolated=False,
     if unisolated:
         arguments.append("--SandboxedKernelManager.allow_unisolated=True")
     notes = {}
+    for assignment, students_refused in refused.items():
+        for student in students_refused:
+            shutil.rmtree(course.autograded / student / assignment, ignore_errors=True)
+        forget_scores(course, assignment, students_refused)
     with tempfile.TemporaryDirectory(prefix="grading-") as runtime:
         folders = [Path(runtime) / str(k) for k in range(len(work))]
         for (assignment, group), folder in zip(work, folders):
@@ -349,6 +355,8 @@ def autograde(course, assignments=None, students=None, jobs=1, unisolated=False,
                 statuses.append(status)
                 for entry in reports.get(f"{student}/{assignment}", []):
                     enforced.update(entry.get("enforced", {}))
+    statuses += [Status(s, a, False, reason=problems[(s, a)]) for a, students_refused in refused.items()
+                 for s in students_refused]
     statuses.sort(key=lambda s: (s.assignment, s.student))
     write_report(course, statuses, enforced, unisolated)
     return statuses
