@@ -22,11 +22,12 @@ NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 GRADER_MEMORY_MB = 4096
 
 
-def _grader_limits():
-    """In the nbgrader child, before exec: its soft RLIMIT_AS (the hard limit is left to the kernels' launcher)."""
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+def _limit(pid):
+    """nbgrader's soft RLIMIT_AS, set from outside (``preexec_fn`` is unsafe with the grading threads); the hard
+    limit is left to the kernels' launcher, which sets each kernel's own budget."""
+    _, hard = resource.prlimit(pid, resource.RLIMIT_AS)
     wanted = GRADER_MEMORY_MB * 2 ** 20
-    resource.setrlimit(resource.RLIMIT_AS, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
+    resource.prlimit(pid, resource.RLIMIT_AS, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
 
 
 def single_thread_env(extra=None):
@@ -93,11 +94,15 @@ class Course:
         """
         command = [sys.executable, "-m", "nbgrader", *args]
         if on_line is None:
-            return subprocess.run(command, cwd=self.root, env=single_thread_env(env), capture_output=True, text=True,
-                                  preexec_fn=_grader_limits)
+            with subprocess.Popen(command, cwd=self.root, env=single_thread_env(env), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) as process:
+                _limit(process.pid)
+                out, err = process.communicate()
+            return subprocess.CompletedProcess(command, process.returncode, out, err)
         lines = []
         with subprocess.Popen(command, cwd=self.root, env=single_thread_env(env), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, preexec_fn=_grader_limits) as process:
+                              stderr=subprocess.STDOUT, text=True) as process:
+            _limit(process.pid)
             for line in process.stdout:
                 lines.append(line)
                 on_line(line)
