@@ -40,9 +40,21 @@ c.Autograde.autograde_preprocessors = [
     "grading.plugins.verification.VerifyChecks",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
+    "grading.plugins.sanitize.SanitizeSubmission",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
+]
+# Nothing a submission brings is active in an HTML view (Formgrader, feedback): markdown is stored as the
+# HTML nh3 keeps, active outputs are cleaned or dropped (grading/plugins/sanitize.py). It runs as the submission enters
+# autograde (the first notebook nbgrader stores), after execution (above) and again for the feedback (below).
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "grading.plugins.sanitize.SanitizeSubmission",
 ]
 # What the reason for a failing hidden case reveals: "kind" (the exercise, the case label, the kind of
 # problem, how many values are off and the largest difference, and the usual mistake it looks like;
@@ -53,6 +65,7 @@ c.VerifyChecks.reveal = "kind"
 # tests' source; formulas are written as MathML (rendered offline, no MathJax from the network).
 c.GenerateFeedback.exporter_class = "grading.plugins.feedback.FeedbackExporter"
 c.GenerateFeedback.preprocessors = [
+    "grading.plugins.sanitize.SanitizeSubmission",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",

@@ -10,13 +10,20 @@ points only if its records match, whatever the cell's other outputs say.  Code i
 only switch records off, which costs it the points.  Students never see the records: JupyterLab
 and the feedback HTML do not render this MIME type.
 """
+import json
 import math
 import os
+import re
 
 import numpy as np
 
 MIME = "application/vnd.nn-from-scratch.check+json"
 MAX_INPUT_SIZE = 20000  # larger input arrays are not sent with a record (they only serve the diagnoses)
+# Bounds a record must keep before the grader decodes it (the solutions' largest record is 46 KB, 3 000 values).
+MAX_RECORD_BYTES = 4 * 2 ** 20
+MAX_DEPTH = 32
+_DTYPE = re.compile(r"[<>|=]?(?:[fiu](?:1|2|4|8|16)|b1|U(?P<chars>[0-9]{1,4}))")
+MAX_CHARS = 1024  # of one string in a "<U" array
 
 
 def active():
@@ -45,21 +52,47 @@ def encode(value):
     return {"str": str(value)}
 
 
-def decode(data):
-    """Inverse of :func:`encode`."""
+def _dtype(text, payload):
+    """The dtype an encoded array declares, if it is one :func:`encode` writes and small; else ValueError."""
+    match = _DTYPE.fullmatch(text) if isinstance(text, str) else None
+    if match is None or (match.group("chars") and int(match.group("chars")) > MAX_CHARS):
+        raise ValueError(f"a record declares the dtype {str(text)[:40]!r}, which no check emits")
+    if match.group("chars") and not all(isinstance(x, str) for x in payload):
+        raise ValueError("a record's string array holds other values")
+    return np.dtype(text)
+
+
+def _shape(shape, size):
+    if not (isinstance(shape, list) and len(shape) <= MAX_DEPTH and all(type(n) is int and n >= 0 for n in shape)
+            and math.prod(shape) == size):
+        raise ValueError(f"a record's shape {str(shape)[:40]} does not fit its {size} values")
+    return shape
+
+
+def decode(data, depth=0):
+    """Inverse of :func:`encode`; raises ValueError for anything :func:`encode` does not write (a forged record).
+
+    Bounded before anything is built: dtypes are those of checked values (no 256 MiB string items),
+    shapes match the values, nesting is at most :data:`MAX_DEPTH` deep.
+    """
+    if depth > MAX_DEPTH or not isinstance(data, dict) or not data.keys() - {"shape", "dtype"}:
+        raise ValueError("a record's value is not an encoded value")
     (kind, payload), = ((k, v) for k, v in data.items() if k not in ("shape", "dtype"))
     if kind == "ndarray":
-        values = np.array([float(x) for x in payload], dtype=float).reshape(data["shape"])
-        dtype = np.dtype(data["dtype"])
-        return values.astype(dtype) if dtype.kind in "fiub" else np.array(payload, dtype=dtype).reshape(data["shape"])
+        if not isinstance(payload, list):
+            raise ValueError("a record's array holds no list of values")
+        dtype, shape = _dtype(data.get("dtype"), payload), _shape(data.get("shape"), len(payload))
+        if dtype.kind == "U":
+            return np.array(payload, dtype=dtype).reshape(shape)
+        return np.array([float(x) for x in payload], dtype=float).reshape(shape).astype(dtype)
     if kind == "float":
         return float(payload)
     if kind in ("bool", "int", "str"):
         return {"bool": bool, "int": int, "str": str}[kind](payload)
     if kind == "dict":
-        return {k: decode(v) for k, v in payload}
+        return {str(k): decode(v, depth + 1) for k, v in payload}
     if kind in ("tuple", "list"):
-        items = [decode(v) for v in payload]
+        items = [decode(v, depth + 1) for v in payload]
         return tuple(items) if kind == "tuple" else items
     return None
 
@@ -113,7 +146,8 @@ def from_outputs(outputs):
     """The records found in a cell's outputs, in order, as dicts with ``label``, ``value``, ``rtol``,
     ``atol`` and ``inputs`` (``None`` when not sent); values decoded.
 
-    A malformed record (which only a tampering submission could produce) is skipped.
+    A malformed record (which only a tampering submission could produce) is skipped, and so is one
+    larger than :data:`MAX_RECORD_BYTES` as JSON, before any of it is decoded.
     """
     found = []
     for output in outputs:
@@ -121,10 +155,12 @@ def from_outputs(outputs):
         if MIME in data:
             try:
                 record = data[MIME]
+                if not isinstance(record, dict) or len(json.dumps(record)) > MAX_RECORD_BYTES:
+                    continue
                 found.append({"label": str(record["label"]), "value": decode(record["value"]),
                               "rtol": float(record.get("rtol", 0.0)), "atol": float(record.get("atol", 0.0)),
                               "inputs": decode(record["inputs"]) if "inputs" in record else None,
                               "hidden": bool(record.get("hidden", False))})
-            except (KeyError, TypeError, ValueError, AttributeError):
+            except (KeyError, TypeError, ValueError, AttributeError, RecursionError, MemoryError):
                 continue
     return found

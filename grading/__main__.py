@@ -103,6 +103,9 @@ def main(argv=None):
     elif args.command == "grades":
         for path in grades.export(course):
             print(f"wrote {path}")
+        for row in grades.manual_on_autograded(course):
+            print("manual score on an autograded cell (an override, or forged in Formgrader?): "
+                  "{} {} {}/{}: manual {} (automatic {})".format(*row), file=sys.stderr)
     elif args.command == "references":
         for path in record(course, args.assignments or None):
             print(f"recorded {path}")

@@ -5,6 +5,7 @@
 ``feedback/`` and ``gradebook.db``.  Our own reports go to ``root/reports/``.
 """
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Files nbgrader itself keeps beside a submission's notebooks: its time, and the secret that release_feedback
 # and fetch_feedback use to name the student's feedback in the exchange.
 NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
+# Address space of the nbgrader process that grades or renders feedback (the verifier runs in it). A soft limit:
+# a MemoryError there fails one notebook instead of the OOM killer ending the batch; the kernel's launcher
+# sets the kernel's own budget. Measured: about 1 GB of address space for a normal batch.
+GRADER_MEMORY_MB = 4096
+
+
+def _limit(pid):
+    """nbgrader's soft RLIMIT_AS, set from outside (``preexec_fn`` is unsafe with the grading threads); the hard
+    limit is left to the kernels' launcher, which sets each kernel's own budget."""
+    _, hard = resource.prlimit(pid, resource.RLIMIT_AS)
+    wanted = GRADER_MEMORY_MB * 2 ** 20
+    resource.prlimit(pid, resource.RLIMIT_AS, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
 
 
 def single_thread_env(extra=None):
@@ -76,14 +89,20 @@ class Course:
     def nbgrader(self, *args, env=None, on_line=None):
         """Run one nbgrader command in the course root; returns the completed process (output captured).
 
-        ``on_line(line)`` is called for each line nbgrader prints (stderr merged into stdout).
+        ``on_line(line)`` is called for each line nbgrader prints (stderr merged into stdout).  nbgrader runs
+        with its own memory limit (:data:`GRADER_MEMORY_MB`).
         """
         command = [sys.executable, "-m", "nbgrader", *args]
         if on_line is None:
-            return subprocess.run(command, cwd=self.root, env=single_thread_env(env), capture_output=True, text=True)
+            with subprocess.Popen(command, cwd=self.root, env=single_thread_env(env), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) as process:
+                _limit(process.pid)
+                out, err = process.communicate()
+            return subprocess.CompletedProcess(command, process.returncode, out, err)
         lines = []
         with subprocess.Popen(command, cwd=self.root, env=single_thread_env(env), stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True) as process:
+            _limit(process.pid)
             for line in process.stdout:
                 lines.append(line)
                 on_line(line)

@@ -589,9 +589,57 @@ def sigmoid(z):
 '''
 
 
+# --- issue 17: outputs crossing the boundary ---
+FLOOD_MIB = 64  # per message, four messages: far past the grader's 16 MiB output cap
+
+UPDATE_FLOOD = '''
+# Four small displays with ids, then each rewritten with 64 MiB: update_display_data never reached the output cap.
+from IPython.display import display as _display, update_display as _update
+for _k in range(4):
+    _display({"text/plain": "x"}, raw=True, display_id=f"flood{_k}")
+for _k in range(4):
+    _update({"text/plain": "A" * FLOOD_MIB * 2 ** 20}, raw=True, display_id=f"flood{_k}")
+'''
+
+COMM_FLOOD = '''
+# Four widget models of 64 MiB state each: comm messages were stored as widget state, past the output cap.
+import comm as _comm
+_models = [_comm.create_comm(target_name="jupyter.widget", data={"state": {"_model_module": "x", "_model_name": "X",
+                                                                          "blob": "C" * FLOOD_MIB * 2 ** 20}})
+           for _ in range(4)]
+'''
+
+DECODE_BOMB = '''
+# sigmoid emits four 200-byte check records declaring a 256 MiB string dtype (once, in test_sigmoid).
+_own_sigmoid, _bombs = sigmoid, [1]
+def sigmoid(z):
+    from IPython.display import display as _display
+    while _bombs:
+        _bombs.pop()
+        for _k in range(4):
+            _display({"application/vnd.nn-from-scratch.check+json": {"label": f"x [{_k}]", "rtol": 0, "atol": 0,
+                      "value": {"ndarray": ["1"], "shape": [1], "dtype": "<U67108864"}}}, raw=True)
+    return _own_sigmoid(z)
+'''
+
+MANY_CELLS = 200_000  # empty-looking markdown cells (18.5 MB): 4 minutes of grading and an OOM in feedback
+
+XSS_MARKDOWN = ("My notes. <img src=x onerror=\"document.title='xss-img'\">\n\n"
+                "<script>document.title = 'xss-md-script'</script>\n\n"
+                "[a link](javascript:document.title='xss-link')\n")
+XSS_OUTPUTS = """
+# Active outputs: text/html with a script, application/javascript, an SVG with onload.
+from IPython.display import display as _display
+_display({"text/html": "<b>bold</b><script>document.title = 'xss-html'</script>", "text/plain": "html"}, raw=True)
+_display({"application/javascript": "document.title = 'xss-js'", "text/plain": "js"}, raw=True)
+_display({"image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg' onload=\\"document.title='xss-svg'\\"/>"}, raw=True)
+"""
+XSS_MARKERS = ("xss-img", "xss-md-script", "xss-link", "xss-html", "xss-js", "xss-svg")
+
+
 def planted(code, student):
     return code.replace("REPO", str(REPO)).replace("VICTIM", VICTIM).replace("MARKER", MARKER) \
-        .replace("STUDENT", student)
+        .replace("STUDENT", student).replace("FLOOD_MIB", str(FLOOD_MIB))
 
 
 # --------------------------------------------------------------------------- the catalogue
@@ -878,6 +926,31 @@ def fixtures(release_nb, source_nb):
             nb["cells"].append(code_cell(f"import time\ntime.sleep({WALL_SLEEP})  # slow cell {k}\n"))
     add("wall_clock", "cheat", f"partial; {WALL_CELLS} added cells sleep {WALL_SLEEP} s each, under the cell timeout",
         one(edited(b.partial, slow_cells)), reason="wall clock", honest=partial_score, sandbox=True)
+
+    # --- issue 17: outputs crossing the boundary ---
+    def solved_with(code):
+        return one(edited(b.solved, lambda nb, s: append_code(nb, "sigmoid", planted(code, s))))
+    add("update_flood", "cheat", f"solved; four displays rewritten with {FLOOD_MIB} MiB each by update_display "
+        "(dropped past the output cap with the records after them: 0 points, a note)", solved_with(UPDATE_FLOOD), score=0.0,
+        honest=full)
+    add("comm_flood", "cheat", f"solved; four widget comms opened with {FLOOD_MIB} MiB of state each (dropped "
+        "past the output cap with the records after them; no widget state is kept)", solved_with(COMM_FLOOD), score=0.0,
+        honest=full)
+    add("decode_bomb", "cheat", "solved; sigmoid emits four 200-byte check records declaring dtype <U67108864 "
+        "(skipped unread, with no memory spent)", solved_with(DECODE_BOMB), score=full, honest=full)
+
+    def many_cells(nb, student):
+        nb["cells"] += [{"cell_type": "markdown", "id": f"m{k}", "metadata": {}, "source": "x"}
+                        for k in range(MANY_CELLS)]
+    add("many_cells", "structure", f"solved, plus {MANY_CELLS} one-letter markdown cells (18.5 MB)",
+        one(edited(b.solved, many_cells)), reason="cells")
+
+    def active_content(nb, student):
+        nb["cells"].insert(index(nb, "softmax"), markdown_cell(XSS_MARKDOWN))
+        append_code(nb, "sigmoid", XSS_OUTPUTS)
+    add("active_content", "cheat", "solved; a markdown note with an onerror image, a <script> and a javascript: "
+        "link, and text/html, application/javascript and SVG outputs (all made inert before Formgrader or the "
+        "feedback shows them)", one(edited(b.solved, active_content)), score=full, honest=full)
     return found
 
 

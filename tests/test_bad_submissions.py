@@ -23,11 +23,13 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import bad_submissions as bs
 import pytest
 import unprivileged
+from nbconvert import HTMLExporter
 from nbgrader.api import Gradebook
 
 from course_utils.paths import DATA_DIR
@@ -466,3 +468,51 @@ def test_a_kernel_cannot_rewrite_or_add_references(graded):
     fixture = next(f for f in _catalogue() if f.student == "write_references")
     assert graded["status"]["write_references"].score == fixture.honest
     assert sorted(graded["failures"]["write_references"]) == sorted(fixture.failed)
+
+
+# --- issue 17: outputs crossing the boundary ---
+class ActiveContent(HTMLParser):
+    """What would run in a browser: script text, event-handler attributes, javascript: URLs, inline SVG."""
+
+    def __init__(self):
+        super().__init__()
+        self.found, self._script = [], False
+
+    def handle_starttag(self, tag, attrs):
+        self._script = tag == "script"
+        self.found += [(tag, k, v) for k, v in attrs
+                       if k.startswith("on") or (v or "").strip().lower().startswith("javascript:")]
+        self.found += [(tag,)] if tag == "svg" else []
+
+    def handle_data(self, data):
+        if self._script and "xss-" in data:
+            self.found.append(("script", data.strip()[:80]))
+
+
+def active_content(html):
+    parser = ActiveContent()
+    parser.feed(html)
+    return parser.found
+
+
+def test_active_content_is_inert_where_the_instructor_and_the_student_look(graded):
+    """Formgrader renders the autograded notebook with nbconvert's HTML exporter; the feedback is nbgrader's page."""
+    course, student = graded["course"], "active_content"
+    notebook = course.autograded / student / bs.ASSIGNMENT / bs.NOTEBOOK
+    html, _ = HTMLExporter().from_filename(str(notebook))
+    assert "My notes" in html and not active_content(html), active_content(html)
+    assert "application/javascript" not in json.dumps([c.get("outputs", []) for c in load(notebook)["cells"]])
+    done = course.nbgrader("generate_feedback", bs.ASSIGNMENT, "--force", "--student", student)
+    page = course.feedback_dir / student / bs.ASSIGNMENT / bs.NOTEBOOK.replace(".ipynb", ".html")
+    assert done.returncode == 0 and page.is_file(), done.stdout[-2000:]
+    assert "My notes" in page.read_text() and not active_content(page.read_text())
+
+
+def test_floods_past_the_output_cap_leave_a_small_graded_notebook_and_a_note(graded):
+    for student in ("update_flood", "comm_flood"):
+        status = graded["status"][student]
+        assert any("dropped the output beyond" in note for note in status.notes), status.line()
+        notebook = graded["course"].autograded / student / bs.ASSIGNMENT / bs.NOTEBOOK
+        assert notebook.stat().st_size < 17 * 2 ** 20
+        assert "widgets" not in load(notebook)["metadata"]
+    assert graded["status"][bs.VICTIM].score == 10

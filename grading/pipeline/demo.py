@@ -113,6 +113,6 @@ def run(course, say=print, before_grading=None, jobs=2):
     failures = feedback.generate(course)
     for assignment, text in failures.items():
         say(f"feedback failed for {assignment}:\n{text}")
-    summary, detail = grades.export(course)
+    summary, detail, _ = grades.export(course)
     say(f"grades written to {summary} and {detail}")
     return statuses, expected_scores(course), grades.score_table(course)

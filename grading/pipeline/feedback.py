@@ -4,6 +4,7 @@ nbgrader copies every other file of the autograded folder next to the page (the 
 history among them, which holds every cell's source); :func:`generate` removes what is not HTML.
 """
 from grading.course import NBGRADER_FILES
+from grading.pipeline.autograde import bounds_problem
 
 
 def _nbgrader_file(path):
@@ -24,15 +25,36 @@ def remove_extras(folder):
     return extras
 
 
+def _unfit(course, assignment, student):
+    """Why a student's autograded notebooks are too large to render (``""`` when they fit)."""
+    found = [bounds_problem(course.autograded / student / assignment / nb, course.source / assignment / nb)
+             for nb in course.notebooks(assignment) if (course.autograded / student / assignment / nb).is_file()]
+    return "; ".join(p for p in found if p)
+
+
 def generate(course, assignments=None):
-    """``nbgrader generate_feedback`` per assignment; returns ``{assignment: error text}`` for failures."""
+    """``nbgrader generate_feedback`` per assignment; returns ``{label: error text}`` for failures.
+
+    A notebook too large to render is left out with its reason (``"<assignment> (<student>)"``), and
+    when nbgrader fails on the assignment each student is rendered alone: one student's bad file
+    never stops another's feedback.
+    """
     failures = {}
     for assignment in assignments or course.assignments():
-        if not any((course.autograded / s / assignment).is_dir() for s in course.students()):
+        students = [s for s in course.students() if (course.autograded / s / assignment).is_dir()]
+        if not students:
             continue
-        result = course.nbgrader("generate_feedback", assignment, "--force")
-        if result.returncode != 0:
-            failures[assignment] = (result.stdout + result.stderr)[-2000:]
+        unfit = {s: reason for s in students if (reason := _unfit(course, assignment, s))}
+        for student, reason in unfit.items():
+            failures[f"{assignment} ({student})"] = reason
+        fit = [s for s in students if s not in unfit]
+        exclude = f"--CourseDirectory.student_id_exclude={','.join(unfit)}"
+        result = course.nbgrader("generate_feedback", assignment, "--force", exclude) if fit else None
+        if result is not None and result.returncode != 0:
+            for student in fit:
+                alone = course.nbgrader("generate_feedback", assignment, "--force", "--student", student)
+                if alone.returncode != 0:
+                    failures[f"{assignment} ({student})"] = (alone.stdout + alone.stderr)[-2000:]
         for student in course.students():
             if (course.feedback_dir / student / assignment).is_dir():
                 remove_extras(course.feedback_dir / student / assignment)

@@ -22,8 +22,26 @@ def exercise_scores(course):
     return sorted(rows, key=lambda r: (r["assignment"], r["student"], r["notebook"]))
 
 
+def manual_on_autograded(course):
+    """``[(student, assignment, notebook, exercise, manual_score, auto_score)]``: manual scores set on test cells.
+
+    A manual score overrides the automatic one and survives a regrade; on an autograded (code) cell it is
+    either an instructor's deliberate override or a forgery (a script in a submission, run in Formgrader).
+    """
+    found = []
+    with Gradebook(course.gradebook_url) as gradebook:
+        for assignment in gradebook.assignments:
+            for submission in gradebook.assignment_submissions(assignment.name):
+                for notebook in submission.notebooks:
+                    found += [(submission.student_id, assignment.name, notebook.name, g.name, g.manual_score,
+                               g.auto_score) for g in notebook.grades
+                              if g.manual_score is not None and g.cell.cell_type == "code"]
+    return sorted(found)
+
+
 def export(course):
-    """Write ``reports/grades.csv`` (one row per submission) and ``reports/grades_by_exercise.csv``.
+    """Write ``reports/grades.csv`` (one row per submission), ``reports/grades_by_exercise.csv`` and
+    ``reports/manual_on_autograded.csv`` (every manual score on an autograded cell, to check by hand).
 
     A submission that could not be graded has an empty score and its reason, never a silent 0; one
     the last ``make autograde`` did not grade and verify (graded by ``nbgrader autograde`` or Formgrader
@@ -50,12 +68,17 @@ def export(course):
                 writer.writerow([student, assignment, "", f"{maximum:g}", "ungradable", status.reason])
             else:
                 writer.writerow([student, assignment, f"{score:g}", f"{maximum:g}", "graded", ""])
+    manual = course.reports / "manual_on_autograded.csv"
+    with open(manual, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", "assignment", "notebook", "exercise", "manual_score", "auto_score"])
+        writer.writerows(manual_on_autograded(course))
     detail = course.reports / "grades_by_exercise.csv"
     with open(detail, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=["student", "assignment", "notebook", "exercise", "score", "max_score"])
         writer.writeheader()
         writer.writerows(rows)
-    return summary, detail
+    return summary, detail, manual
 
 
 def score_table(course, students=None):

@@ -2,10 +2,11 @@
 
 ``nbgrader_config.py`` puts :class:`SandboxedExecute` in place of ``Execute`` in
 ``Autograde.autograde_preprocessors``: every kernel of every grading route is started by
-:class:`grading.sandbox.kernel_manager.SandboxedKernelManager`, whatever is configured elsewhere.  Output
-the kernel sends beyond ``max_output_mb`` per notebook is dropped as it arrives (the grader's
-memory stays bounded); error outputs and stderr are kept, truncated, because they decide that a
-test failed.
+:class:`grading.sandbox.kernel_manager.SandboxedKernelManager`, whatever is configured elsewhere.  Every
+byte the kernel sends counts against ``max_output_mb`` per notebook: outputs, rewrites of earlier
+outputs (``update_display_data``) and widget messages (``comm_*``) alike.  Past the cap they are
+dropped as they arrive (the grader's memory and the graded notebook stay bounded); error outputs and
+stderr are kept, truncated, because they decide that a test failed.  No widget state is stored.
 """
 import json
 
@@ -16,6 +17,12 @@ from traitlets import Integer
 from grading.sandbox.kernel_manager import SandboxedKernelManager
 
 KEPT_CHARS = 2000  # of a stderr text or an error beyond the cap
+UNCOUNTED = {"status", "execute_input", "clear_output"}  # small messages that drive execution, never dropped
+
+
+def size(msg):
+    """Bytes of a kernel message's content and binary buffers."""
+    return len(json.dumps(msg.get("content", {}), default=str)) + sum(len(b) for b in msg.get("buffers") or [])
 
 
 class SandboxedExecute(Execute):
@@ -24,27 +31,40 @@ class SandboxedExecute(Execute):
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxedKernelManager
+        kwargs["store_widget_state"] = False
         super().__init__(*args, **kwargs)
         self.kernel_manager_class = SandboxedKernelManager
 
     def preprocess(self, nb, resources=None, km=None):
-        self._output_bytes, self._over = 0, False
-        return super().preprocess(nb, resources, km=km)
+        self._output_bytes, self._over, self._manager = 0, False, None
+        nb, resources = super().preprocess(nb, resources, km=km)
+        if self._over:
+            self.log.warning("dropped %.0f MiB of output beyond the %d MiB cap", self._output_bytes / 2 ** 20,
+                             self.max_output_mb)
+            note = getattr(self._manager, "note", None)
+            if note:
+                note(f"the grader dropped the output beyond {self.max_output_mb} MiB (of "
+                     f"{self._output_bytes / 2 ** 20:.0f} MiB the kernel sent: printed, displayed, updated or widgets)")
+        return nb, resources
 
-    def output(self, outs, msg, display_id, cell_index):
-        self._output_bytes += len(json.dumps(msg.get("content", {}), default=str))
+    def process_message(self, msg, cell, cell_index):
+        msg_type = msg["msg_type"]
+        if msg_type in UNCOUNTED:
+            return super().process_message(msg, cell, cell_index)
+        self._output_bytes += size(msg)
         if self._output_bytes <= self.max_output_mb * 2 ** 20:
-            return super().output(outs, msg, display_id, cell_index)
+            return super().process_message(msg, cell, cell_index)
         content = msg.get("content", {})
-        if msg["msg_type"] == "stream" and content.get("name") == "stderr":
-            content["text"] = content.get("text", "")[:KEPT_CHARS]
-        elif msg["msg_type"] == "error":
-            content["traceback"] = [line[:KEPT_CHARS] for line in content.get("traceback", [])[:20]]
+        if msg_type == "stream" and content.get("name") == "stderr":
+            content["text"] = str(content.get("text", ""))[:KEPT_CHARS]
+        elif msg_type == "error":
+            content["traceback"] = [str(line)[:KEPT_CHARS] for line in content.get("traceback", [])[:20]]
             content["evalue"] = str(content.get("evalue", ""))[:KEPT_CHARS]
-        else:
+        else:  # outputs, display updates and widget messages
             if not self._over:
-                outs.append(new_output("stream", name="stdout", text=f"\n[the grader dropped the output beyond "
-                                       f"{self.max_output_mb} MiB of this notebook]\n"))
+                self._manager = self.km  # nbclient drops it when the kernel ends
+                cell.outputs.append(new_output("stream", name="stdout", text=f"\n[the grader dropped the output "
+                                               f"beyond {self.max_output_mb} MiB of this notebook]\n"))
             self._over = True
             return None
-        return super().output(outs, msg, display_id, cell_index)
+        return super().process_message(msg, cell, cell_index)

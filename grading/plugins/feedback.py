@@ -54,7 +54,7 @@ class FeedbackExporter(HTMLExporter):
         formulas = []
 
         def keep(match, display):
-            formulas.append(mathml(match.group(1).strip(), display))
+            formulas.append(mathml(html.unescape(match.group(1)).strip(), display))  # sanitized cells: HTML text
             return _TOKEN.format(len(formulas) - 1)
 
         nb = copy.deepcopy(nb)
