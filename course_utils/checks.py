@@ -148,7 +148,8 @@ def _finite_problem(path, got, expected):
 
 
 def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None):
-    """The values stage; ``reveal=False`` never quotes an expected value (hidden cases)."""
+    """The values stage; ``reveal=False`` (hidden cases) says only how many values are off: no expected value,
+    gap, sign or tolerance, nothing that narrows the expected value down."""
     kind = _kind(expected)
     if isinstance(expected, np.ndarray) and expected.dtype.kind in "fiub" or kind in ("float", "int", "bool"):
         got_arr = np.asarray(got, dtype=float)
@@ -161,20 +162,21 @@ def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None):
         with np.errstate(invalid="ignore"):
             gap = np.abs(got_arr - exp_arr)
         allowed = atol + rtol * np.abs(exp_arr)
-        hint = diagnoses.value_diagnosis(got_arr, exp_arr, name=path, inputs=inputs)
+        hint = diagnoses.value_diagnosis(got_arr, exp_arr, name=path, inputs=inputs, reveal=reveal)
         hint = f"{HINT}{hint}" if hint else ""
         if exp_arr.ndim == 0:
-            if not reveal:
-                return f"{path} is off by {float(gap):.3g} (tolerance {float(allowed):.3g}){hint}"
+            if not reveal:  # no gap, sign or tolerance (which scales with the expected value): nothing narrows it
+                return f"{path} is not within the tolerance of the expected value{hint}"
             return (
                 f"{path} is {float(got_arr):.8g} but expected {float(exp_arr):.8g} "
                 f"(difference {float(gap):.3g}, tolerance {float(allowed):.3g}){hint}"
             )
         worst = np.unravel_index(np.argmax(np.where(close, -np.inf, np.nan_to_num(gap - allowed, nan=np.inf))), gap.shape)
         wrong = int(np.sum(~close))
-        where = f"largest difference {gap[worst]:.3g} at index {tuple(int(i) for i in worst)}"
         if not reveal:
-            return f"{path} has {wrong} of {exp_arr.size} values off; {where} (tolerance {allowed[worst]:.3g}){hint}"
+            first = tuple(int(i) for i in np.argwhere(~close)[0])
+            return f"{path} has {wrong} of {exp_arr.size} values off, the first at index {first}{hint}"
+        where = f"largest difference {gap[worst]:.3g} at index {tuple(int(i) for i in worst)}"
         return (
             f"{path} has {wrong} of {exp_arr.size} values off; {where} "
             f"(got {got_arr[worst]:.8g}, expected {exp_arr[worst]:.8g}, tolerance {allowed[worst]:.3g}){hint}"
