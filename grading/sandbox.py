@@ -75,7 +75,8 @@ def bwrap_arguments(read_only, runtime, notebooks, budget, uid=None, overlays=()
     ``read_only`` are host paths bound read-only at the same place, ``runtime`` the kernel's socket
     folder (bound read-write), ``notebooks`` ``[(fd, name)]`` readable descriptors of the notebooks
     copied into the working copy, ``budget`` a :class:`grading.budgets.Budget`, ``overlays`` ``[(fd, path)]``
-    readable descriptors whose content is bound read-only over ``path`` (one of the read-only sources' files).  With ``uid`` (the
+    readable descriptors whose content is bound read-only over ``path`` (a file of the read-only sources).
+    With ``uid`` (the
     launcher is root), bubblewrap builds the file system as root, keeps only the capabilities
     ``setpriv`` needs to become ``uid``, and a second, unprivileged bubblewrap puts that uid in a user
     namespace that can create no other; otherwise one unprivileged bubblewrap does everything.

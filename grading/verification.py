@@ -10,8 +10,8 @@ compares every test cell's records with those recorded from the solution
 with a reason the student can act on; nbgrader then scores and stores that verdict itself, and no
 score is edited afterwards.  Each test cell's verdict, in the grader's own words, is also kept in the
 notebook's metadata (``VERDICTS``): the feedback shows it instead of anything the kernel printed
-(:class:`grading.feedback.GraderVerdicts`).  Configured in ``nbgrader_config.py``, so ``make autograde``, ``nbgrader autograde`` and
-Formgrader's *Autograde* button all apply it.
+(:class:`grading.feedback.GraderVerdicts`).  Configured in ``nbgrader_config.py``, so ``make autograde``,
+``nbgrader autograde`` and Formgrader's *Autograde* button all apply it.
 """
 import builtins
 import re
@@ -37,7 +37,8 @@ VERDICTS = "nn_from_scratch_verdicts"  # notebook metadata: {grade_id: {"passed"
 KNOWN_ERRORS = {name for name, value in vars(builtins).items() if isinstance(value, type)
                 and issubclass(value, BaseException)} | {"CheckFailure", "TwinRefused", "LinAlgError"}
 _CHECK_STOPS = [  # what course_utils.checks.call_checked raises, as the grader words it
-    (re.compile(r" is not implemented yet"), lambda m: "it is not implemented yet: replace `raise NotImplementedError()`"),
+    (re.compile(r" is not implemented yet"),
+     lambda m: "it is not implemented yet: replace `raise NotImplementedError()`"),
     (re.compile(r" raised TwinRefused: "), lambda m: "your function called course_utils's twin of an exercise of this "
      "notebook, which is switched off while the notebook is graded: compute it with your own code"),
     (re.compile(r" raised (\w+): "), lambda m: f"your function raised {_known(m.group(1))}"),

@@ -615,14 +615,16 @@ _gi().events.register("pre_run_cell", _exfil)
 EXFIL_LATER = "print('\\n'.join(_stolen))\nprint(_b64.b64encode('\\n'.join(_stolen).encode()).decode())\n"
 
 # Delegation to a course_utils twin through routes that reading the code does not follow.
-TWIN_SIGMOID = "def sigmoid(z):\n    s = {call}(np.asarray(z, dtype=float))[0]\n    return float(s) if np.ndim(z) == 0 else s\n"
+TWIN_SIGMOID = ("def sigmoid(z):\n    s = {call}(np.asarray(z, dtype=float))[0]\n"
+                "    return float(s) if np.ndim(z) == 0 else s\n")
 TWIN_SOFTMAX = "def softmax(x):\n    return {call}(np.asarray(x, dtype=float).T)[0].T\n"
 TWIN_MAGIC = ("from course_utils.activations import sigmoid as _s, softmax as _sm\n%time _ = 1\n",
               TWIN_SIGMOID.format(call="_s"), TWIN_SOFTMAX.format(call="_sm"))
 TWIN_ATTRIBUTE = "import course_utils.activations as _acts\n_f = _acts.sigmoid\n" + TWIN_SIGMOID.format(call="_f")
 TWIN_GETATTR = ("_g = getattr(__import__('course_utils.activations', fromlist=['x']), 'soft' + 'max')\n"
                 + TWIN_SOFTMAX.format(call="_g"))
-TWIN_IMPORTLIB = ("import importlib as _il\n_h = getattr(_il.import_module('course_' + 'utils.activations'), 'sigmoid')\n"
+TWIN_IMPORTLIB = ("import importlib as _il\n"
+                  "_h = getattr(_il.import_module('course_' + 'utils.activations'), 'sigmoid')\n"
                   + TWIN_SIGMOID.format(call="_h"))
 
 
@@ -928,7 +930,8 @@ def fixtures(release_nb, source_nb):
                 set_code(nb, "softmax", softmax if sigmoid else before + softmax)
         return edited(b.solved, change)
     add("twin_magic", "cheat", "solved, but sigmoid and softmax call their course_utils twins, imported next to an "
-        "IPython magic line (%time) that the code reader cannot parse", one(twins(*TWIN_MAGIC[1:], before=TWIN_MAGIC[0])),
+        "IPython magic line (%time) that the code reader cannot parse",
+        one(twins(*TWIN_MAGIC[1:], before=TWIN_MAGIC[0])),
         score=b.score_without("test_sigmoid", "test_sigmoid_derivative", "test_softmax"),
         honest=b.score_without("test_sigmoid", "test_sigmoid_derivative", "test_softmax"), sandbox=True)
     add("twin_attribute", "cheat", "solved, but sigmoid calls `_f = course_utils.activations.sigmoid` (a module "
@@ -936,7 +939,8 @@ def fixtures(release_nb, source_nb):
     add("twin_getattr", "cheat", "solved, but softmax calls course_utils's softmax found with getattr and a built name",
         one(twins(softmax=TWIN_GETATTR)), score=b.score_without("test_softmax"),
         honest=b.score_without("test_softmax"), sandbox=True)
-    add("twin_importlib", "cheat", "solved, but sigmoid calls course_utils's sigmoid found with importlib.import_module",
+    add("twin_importlib", "cheat", "solved, but sigmoid calls course_utils's sigmoid found with "
+        "importlib.import_module",
         one(twins(sigmoid=TWIN_IMPORTLIB)), score=twin_lost, honest=twin_lost, sandbox=True)
 
     def slow_cells(nb, student):
