@@ -61,12 +61,15 @@ c.Autograde.sanitize_preprocessors = [
 # never an expected value) or "values" (also the returned and expected value where they differ most).
 c.VerifyChecks.reveal = "kind"
 
-# Feedback shows what the student wrote, the visible tests and the grader's reasons, never the hidden
-# tests' source; formulas are written as MathML (rendered offline, no MathJax from the network).
+# Feedback shows what the student wrote, the visible tests and the grader's verdicts, never the hidden
+# tests' source: test cells show the verdict VerifyChecks recorded, not what the kernel printed, and cells
+# run after the first hidden test show no outputs (the kernel had that source by then). Formulas are
+# written as MathML (rendered offline, no MathJax from the network).
 c.GenerateFeedback.exporter_class = "grading.plugins.feedback.FeedbackExporter"
 c.GenerateFeedback.preprocessors = [
     "grading.plugins.sanitize.SanitizeSubmission",
     "nbgrader.preprocessors.GetGrades",
+    "grading.plugins.feedback.GraderVerdicts",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",
     "grading.plugins.feedback.HideTracebacks",

@@ -86,8 +86,10 @@ def _describe(value):
     return _KIND_NAMES.get(kind, f"a {type(value).__name__}")
 
 
-def _leaves(got, expected, path):
-    """Pair up the leaves of two nested results; structural mismatches are type problems."""
+def _leaves(got, expected, path, echo=True):
+    """Pair up the leaves of two nested results; structural mismatches are type problems.
+
+    ``echo=False`` never quotes a text of ``got`` (a key), which the grader must not pass on."""
     kind = _kind(expected)
     if kind == "array" and expected.ndim == 0:
         kind = "float"
@@ -103,15 +105,15 @@ def _leaves(got, expected, path):
             raise CheckFailure(
                 f"{path} should have the keys {list(expected)}"
                 + (f"; missing {missing}" if missing else "")
-                + (f"; unexpected {extra}" if extra else "")
+                + ((f"; unexpected {extra}" if echo else f"; {len(extra)} unexpected") if extra else "")
             )
         for key in expected:
-            yield from _leaves(got[key], expected[key], f"{path}[{key!r}]")
+            yield from _leaves(got[key], expected[key], f"{path}[{key!r}]", echo)
     elif kind == "sequence":
         if len(got) != len(expected):
             raise CheckFailure(f"{path} should have length {len(expected)} but has length {len(got)}")
         for i, (g, e) in enumerate(zip(got, expected)):
-            yield from _leaves(g, e, f"{path}[{i}]")
+            yield from _leaves(g, e, f"{path}[{i}]", echo)
     else:
         yield path, got, expected
 
@@ -147,8 +149,9 @@ def _finite_problem(path, got, expected):
     return None
 
 
-def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None):
-    """The values stage; ``reveal=False`` never quotes an expected value (hidden cases)."""
+def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None, echo=True):
+    """The values stage; ``reveal=False`` (hidden cases) says only how many values are off: no expected value,
+    gap, sign or tolerance, nothing that narrows the expected value down."""
     kind = _kind(expected)
     if isinstance(expected, np.ndarray) and expected.dtype.kind in "fiub" or kind in ("float", "int", "bool"):
         got_arr = np.asarray(got, dtype=float)
@@ -161,20 +164,21 @@ def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None):
         with np.errstate(invalid="ignore"):
             gap = np.abs(got_arr - exp_arr)
         allowed = atol + rtol * np.abs(exp_arr)
-        hint = diagnoses.value_diagnosis(got_arr, exp_arr, name=path, inputs=inputs)
+        hint = diagnoses.value_diagnosis(got_arr, exp_arr, name=path, inputs=inputs, reveal=reveal)
         hint = f"{HINT}{hint}" if hint else ""
         if exp_arr.ndim == 0:
-            if not reveal:
-                return f"{path} is off by {float(gap):.3g} (tolerance {float(allowed):.3g}){hint}"
+            if not reveal:  # no gap, sign or tolerance (which scales with the expected value): nothing narrows it
+                return f"{path} is not within the tolerance of the expected value{hint}"
             return (
                 f"{path} is {float(got_arr):.8g} but expected {float(exp_arr):.8g} "
                 f"(difference {float(gap):.3g}, tolerance {float(allowed):.3g}){hint}"
             )
         worst = np.unravel_index(np.argmax(np.where(close, -np.inf, np.nan_to_num(gap - allowed, nan=np.inf))), gap.shape)
         wrong = int(np.sum(~close))
-        where = f"largest difference {gap[worst]:.3g} at index {tuple(int(i) for i in worst)}"
         if not reveal:
-            return f"{path} has {wrong} of {exp_arr.size} values off; {where} (tolerance {allowed[worst]:.3g}){hint}"
+            first = tuple(int(i) for i in np.argwhere(~close)[0])
+            return f"{path} has {wrong} of {exp_arr.size} values off, the first at index {first}{hint}"
+        where = f"largest difference {gap[worst]:.3g} at index {tuple(int(i) for i in worst)}"
         return (
             f"{path} has {wrong} of {exp_arr.size} values off; {where} "
             f"(got {got_arr[worst]:.8g}, expected {exp_arr[worst]:.8g}, tolerance {allowed[worst]:.3g}){hint}"
@@ -184,25 +188,28 @@ def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None):
             return f"{path} differs from the expected array"
         return None
     if got != expected:
-        return f"{path} is {got!r} but expected {expected!r}" if reveal else f"{path} differs from the expected value"
+        if reveal and echo:
+            return f"{path} is {got!r} but expected {expected!r}"
+        return f"{path} differs from the expected value" + (f" {expected!r}" if reveal else "")
     return None
 
 
-def first_problem(got, expected, *, name="result", rtol=1e-6, atol=1e-8, reveal=True, inputs=None):
+def first_problem(got, expected, *, name="result", rtol=1e-6, atol=1e-8, reveal=True, inputs=None, echo=True):
     """Return a sentence describing the first problem with ``got``, or ``None`` if it matches.
 
     ``reveal=False`` words it without the expected values (for hidden cases); ``inputs`` (the
-    function's arguments) let the diagnoses recognise more mistakes.
+    function's arguments) let the diagnoses recognise more mistakes; ``echo=False`` quotes no text
+    of ``got`` (the grader's wording: a result's strings could carry anything to the feedback).
     """
     try:
-        leaves = list(_leaves(got, expected, name))
+        leaves = list(_leaves(got, expected, name, echo))
     except CheckFailure as failure:
         return str(failure)
     stages = (
         _shape_problem,
         _dtype_problem,
         _finite_problem,
-        lambda p, g, e: _value_problem(p, g, e, rtol, atol, reveal, inputs),
+        lambda p, g, e: _value_problem(p, g, e, rtol, atol, reveal, inputs, echo),
     )
     for stage in stages:
         for path, g, e in leaves:

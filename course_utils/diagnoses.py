@@ -3,7 +3,7 @@
 A student learns more from "looks like the 1/m factor is missing" than from "values differ".  Each
 diagnosis compares only the result, the expected result and (when known) the inputs, so it works
 the same for a visible test in the notebook and for a hidden case judged by the grader; it never
-quotes an expected value.
+quotes an expected value, and for a hidden case it says nothing that would pin one down.
 """
 import numpy as np
 
@@ -68,15 +68,19 @@ def shape_diagnosis(got, expected):
     return ""
 
 
-def value_diagnosis(got, expected, *, name="", inputs=None):
+def value_diagnosis(got, expected, *, name="", inputs=None, reveal=True):
     """Why the values differ, when it is a usual mistake, or ``""``.
 
     ``got`` and ``expected`` are numbers or arrays of the same shape; ``inputs`` are the
-    function's arguments when known (they reveal m and the pre-activations).
+    function's arguments when known (they reveal m and the pre-activations).  ``reveal=False``
+    (hidden cases) keeps only the diagnoses that describe the result alone: a wrong sign, a
+    transpose or a factor k would give the expected value away.
     """
     g, e = _as_float(got), _as_float(expected)
     if g is None or e is None or g.shape != e.shape or g.size == 0:
         return ""
+    if not reveal:
+        return _derivative_diagnosis(g, e, inputs)
     if np.any(e != 0) and _close(g, -e):
         return "looks like the sign is wrong: the result is the negative of the expected one"
     if g.ndim == 2 and g.shape[0] == g.shape[1] > 1 and _close(g.T, e):
@@ -95,6 +99,11 @@ def value_diagnosis(got, expected, *, name="", inputs=None):
             if larger:
                 return f"looks like the 1/m factor is missing: every value is exactly {k} times the expected one ({m})"
             return f"looks like an extra 1/m factor: every value is exactly 1/{k} of the expected one ({m})"
+    return _derivative_diagnosis(g, e, inputs)
+
+
+def _derivative_diagnosis(g, e, inputs):
+    """The result is the derivative of another activation than the expected one, or ``""``."""
     for x in input_arrays(inputs) if inputs is not None else []:
         if x.shape != g.shape:
             continue

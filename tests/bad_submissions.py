@@ -15,7 +15,8 @@ does) and has an expected outcome: an exact score, or UNGRADABLE with a substrin
   sigmoid_derivative solved, 3 points) so that the honest score is known.
 
 Fixtures marked ``sandbox=True`` are only defended by :mod:`grading.sandbox.bwrap` (reading solutions,
-references or other submissions; writing the gradebook, other submissions, data or references).
+references or other submissions; writing the gradebook, other submissions, data or references;
+calling a course_utils twin, which the sandbox makes refuse to run).
 Never grade them without the sandbox: they really try to read and write those files.
 
 Use as a module (``fixtures(release_nb, source_nb)``, ``write(...)``) or as a script::
@@ -637,6 +638,44 @@ _display({"image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg' onload=\\"do
 XSS_MARKERS = ("xss-img", "xss-md-script", "xss-link", "xss-html", "xss-js", "xss-svg")
 
 
+# --- issue 17: hidden-test exfiltration and delegation ---
+# Before each cell runs, print its source (the test cells arrive with their hidden tests), plain and encoded;
+# rewrite an output of this earlier (exercise) cell with it; raise it inside a hidden case's call; and keep it for
+# a student cell at the end, which prints it.
+EXFIL_HOOK = '''
+import base64 as _b64
+from IPython import get_ipython as _gi
+from IPython.display import display as _display, update_display as _update
+_stolen = []
+_display({"text/plain": "(an earlier output)"}, raw=True, display_id="exfil")
+def _exfil(info):
+    source = info.raw_cell
+    if "check_reference" not in source:
+        return
+    _stolen.append(source)
+    print(source)
+    print(_b64.b64encode(source.encode()).decode())
+    print(source.encode().hex())
+    print(source[::-1])
+    _update({"text/plain": source}, raw=True, display_id="exfil")
+_gi().events.register("pre_run_cell", _exfil)
+'''
+EXFIL_LATER = "print('\\n'.join(_stolen))\nprint(_b64.b64encode('\\n'.join(_stolen).encode()).decode())\n"
+
+# Delegation to a course_utils twin through routes that reading the code does not follow.
+TWIN_SIGMOID = ("def sigmoid(z):\n    s = {call}(np.asarray(z, dtype=float))[0]\n"
+                "    return float(s) if np.ndim(z) == 0 else s\n")
+TWIN_SOFTMAX = "def softmax(x):\n    return {call}(np.asarray(x, dtype=float).T)[0].T\n"
+TWIN_MAGIC = ("from course_utils.activations import sigmoid as _s, softmax as _sm\n%time _ = 1\n",
+              TWIN_SIGMOID.format(call="_s"), TWIN_SOFTMAX.format(call="_sm"))
+TWIN_ATTRIBUTE = "import course_utils.activations as _acts\n_f = _acts.sigmoid\n" + TWIN_SIGMOID.format(call="_f")
+TWIN_GETATTR = ("_g = getattr(__import__('course_utils.activations', fromlist=['x']), 'soft' + 'max')\n"
+                + TWIN_SOFTMAX.format(call="_g"))
+TWIN_IMPORTLIB = ("import importlib as _il\n"
+                  "_h = getattr(_il.import_module('course_' + 'utils.activations'), 'sigmoid')\n"
+                  + TWIN_SIGMOID.format(call="_h"))
+
+
 def planted(code, student):
     return code.replace("REPO", str(REPO)).replace("VICTIM", VICTIM).replace("MARKER", MARKER) \
         .replace("STUDENT", student).replace("FLOOD_MIB", str(FLOOD_MIB))
@@ -919,7 +958,38 @@ def fixtures(release_nb, source_nb):
     cheat("disk_fill", "partial; writes 400 MB into /tmp, its working copy and a folder it makes at the root", DISK_FILL, sandbox=True)
 
     cheat("wrapper_twin", "the untouched release whose sigmoid is a one-line wrapper around course_utils's sigmoid",
-          WRAPPER_TWIN, base=b.release, honest=0.0)
+          WRAPPER_TWIN, base=b.release, honest=0.0, sandbox=True)
+
+
+    # --- issue 17: hidden-test exfiltration and delegation ---
+    def exfiltrate(nb, student):
+        append_code(nb, "sigmoid", EXFIL_HOOK)
+        nb["cells"].append(code_cell(EXFIL_LATER))
+    add("exfil_feedback", "cheat", "solved; a pre_run_cell hook prints each test cell's source (plain, base64, hex, "
+        "reversed), rewrites an earlier output with it (update_display) and a last cell prints what it kept: none of "
+        "it may reach the feedback", one(edited(b.solved, exfiltrate)), score=full, honest=full)
+    twin_lost = b.score_without("test_sigmoid", "test_sigmoid_derivative")  # sigmoid_derivative calls sigmoid
+
+    def twins(sigmoid=None, softmax=None, before=""):
+        def change(nb, student):
+            if sigmoid:
+                set_code(nb, "sigmoid", before + sigmoid)
+            if softmax:
+                set_code(nb, "softmax", softmax if sigmoid else before + softmax)
+        return edited(b.solved, change)
+    add("twin_magic", "cheat", "solved, but sigmoid and softmax call their course_utils twins, imported next to an "
+        "IPython magic line (%time) that the code reader cannot parse",
+        one(twins(*TWIN_MAGIC[1:], before=TWIN_MAGIC[0])),
+        score=b.score_without("test_sigmoid", "test_sigmoid_derivative", "test_softmax"),
+        honest=b.score_without("test_sigmoid", "test_sigmoid_derivative", "test_softmax"), sandbox=True)
+    add("twin_attribute", "cheat", "solved, but sigmoid calls `_f = course_utils.activations.sigmoid` (a module "
+        "attribute)", one(twins(sigmoid=TWIN_ATTRIBUTE)), score=twin_lost, honest=twin_lost, sandbox=True)
+    add("twin_getattr", "cheat", "solved, but softmax calls course_utils's softmax found with getattr and a built name",
+        one(twins(softmax=TWIN_GETATTR)), score=b.score_without("test_softmax"),
+        honest=b.score_without("test_softmax"), sandbox=True)
+    add("twin_importlib", "cheat", "solved, but sigmoid calls course_utils's sigmoid found with "
+        "importlib.import_module",
+        one(twins(sigmoid=TWIN_IMPORTLIB)), score=twin_lost, honest=twin_lost, sandbox=True)
 
     def slow_cells(nb, student):
         for k in range(WALL_CELLS):

@@ -15,7 +15,9 @@ try to read the solutions, the machine's secrets and other copies of the course,
 gradebook, other submissions and the data files.  A copy of the instructor's notebook is planted
 outside the course (an nbgrader exchange's inbound folder) as bait for the thief that walks the disk.
 """
+import base64
 import hashlib
+import html
 import json
 import os
 import re
@@ -35,8 +37,9 @@ from nbgrader.api import Gradebook
 from course_utils.paths import DATA_DIR
 from course_utils.references import reference_folder, reference_path
 from grading.course import REPO_ROOT, copy_course
-from grading.notebook_cells import grade_cells, load, nbgrader_meta
+from grading.notebook_cells import grade_cells, hidden_lines, load, nbgrader_meta
 from grading.pipeline import autograde, release
+from grading.plugins.verification import VERDICTS
 from grading.sandbox import budgets
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bad_submissions")]
@@ -61,7 +64,7 @@ def _catalogue():
 
 
 SANDBOXED_CHEATS = [f.student for f in _catalogue() if f.sandbox and f.kind == "cheat"]
-ATTACKS = {*SANDBOXED_CHEATS, "wrapper_twin", bs.VICTIM}
+ATTACKS = {*SANDBOXED_CHEATS, "wrapper_twin", "exfil_feedback", bs.VICTIM}
 
 
 def graded_in(run):
@@ -110,6 +113,12 @@ def check_failures(course, student):
     return found
 
 
+def verdicts(course, student):
+    """``{grade_id: {"passed", "reason"}}``: the grader's verdicts VerifyChecks kept in the autograded notebook."""
+    path = course.autograded / student / bs.ASSIGNMENT / bs.NOTEBOOK
+    return load(path)["metadata"].get(VERDICTS, {}) if path.is_file() else {}
+
+
 def cell_scores(course, students):
     """``{student: {test grade_id: auto_score}}`` from the gradebook, for the students it holds."""
     tests = grade_cells(load(course.source / bs.ASSIGNMENT / bs.NOTEBOOK))
@@ -145,6 +154,7 @@ def results(course, students, statuses, before, protected):
     """What the tests read of one graded batch; ``before`` and ``protected`` were taken before grading."""
     return {"course": course, "students": students, "autograded": digests(course.autograded),
             "status": {s.student: s for s in statuses}, "failures": {s: check_failures(course, s) for s in students},
+            "verdicts": {s: verdicts(course, s) for s in students},
             "cell_scores": cell_scores(course, students), "before": before, "after": digests(course.submitted),
             "protected": (protected, protected_files(course.root))}
 
@@ -449,11 +459,52 @@ def test_the_report_says_which_budgets_held(graded):
         assert enforced["processes"] == enforced["cpus"] == budgets.NOT_LIMITED, enforced
 
 
-def test_a_wrapper_around_the_course_utils_twin_earns_nothing_and_says_why(graded):
-    assert graded["status"]["wrapper_twin"].score == 0
-    assert graded["cell_scores"]["wrapper_twin"]["test_sigmoid"] == 0
-    reason = graded["failures"]["wrapper_twin"].get("test_sigmoid", "")
-    assert "sigmoid delegates to its course_utils twin" in reason, graded["failures"]["wrapper_twin"]
+TWIN_ROUTES = {"wrapper_twin": ["test_sigmoid"], "twin_magic": ["test_sigmoid", "test_softmax"],
+               "twin_attribute": ["test_sigmoid"], "twin_getattr": ["test_softmax"], "twin_importlib": ["test_sigmoid"]}
+
+
+@pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
+def test_a_call_of_the_course_utils_twin_fails_by_any_route_and_says_why(graded):
+    """Alias, magic line, module attribute, getattr, importlib: the twin refuses to run, whatever reaches it."""
+    for student, grade_ids in TWIN_ROUTES.items():
+        for grade_id in grade_ids:
+            assert graded["cell_scores"][student][grade_id] == 0, student
+            verdict = graded["verdicts"][student][grade_id]
+            assert not verdict["passed"] and "twin of an exercise of this notebook" in verdict["reason"], verdict
+        notebook = load(graded["course"].autograded / student / bs.ASSIGNMENT / bs.NOTEBOOK)
+        text = "".join(str(o) for c in notebook["cells"] if nbgrader_meta(c).get("grade_id") == grade_ids[0]
+                       for o in c["outputs"])
+        assert "TwinRefused" in text and "switched off while this notebook is graded" in text, student
+
+
+def hidden_source_in(page, lines):
+    """The hidden-test ``lines`` found in ``page``: plain, reversed, or in any base64 or hex run decoded."""
+    text = html.unescape(page)
+    decoded = []
+    for run in re.findall(r"[A-Za-z0-9+/]{16,}", text):
+        for start in range(4):  # the run may begin with characters that are not part of the encoding
+            part = run[start:][:(len(run) - start) // 4 * 4]
+            decoded.append(base64.b64decode(part).decode("utf-8", "replace"))
+    for run in re.findall(r"(?:[0-9a-fA-F]{2}){8,}", text):
+        decoded.append(bytes.fromhex(run).decode("utf-8", "replace"))
+    decoded = "\n".join(decoded)
+    return sorted(line for line in lines if line in text or line[::-1] in text or line in decoded)
+
+
+def test_the_feedback_holds_no_hidden_test_source(graded):
+    """A hook printed every test cell's source (plain and encoded), rewrote an earlier output with it and kept it
+    for a last cell: the feedback shows the grader's verdicts instead, and no hidden line in any form."""
+    course = graded["course"]
+    lines = hidden_lines(load(course.source / bs.ASSIGNMENT / bs.NOTEBOOK))
+    assert len(lines) > 20
+    for student in (bs.VICTIM, "exfil_feedback"):
+        done = course.nbgrader("generate_feedback", bs.ASSIGNMENT, "--student", student, "--force")
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        page = (course.feedback_dir / student / bs.ASSIGNMENT / bs.NOTEBOOK.replace(".ipynb", ".html")).read_text()
+        assert hidden_source_in(page, lines) == [], student
+        assert page.count("Passed: the grader found every check of this cell right.") == 7, student
+    autograded = (course.autograded / "exfil_feedback" / bs.ASSIGNMENT / bs.NOTEBOOK).read_text()
+    assert hidden_source_in(autograded, lines), "the attack no longer leaks into the kernel's outputs: it tests nothing"
 
 
 @pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)

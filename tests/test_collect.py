@@ -273,7 +273,7 @@ def test_a_zip_with_overlapping_entries_is_refused_before_anything_is_read(cours
 
 def test_ids_starting_with_a_dash_and_control_characters_are_refused_and_printed_escaped(course, downloads):
     (downloads / f"-rf_{NOTEBOOK}").write_bytes(notebook_bytes("dash"))
-    (downloads / f"s2_week2\nPROBLEM none.ipynb").write_bytes(notebook_bytes("newline"))
+    (downloads / "s2_week2\nPROBLEM none.ipynb").write_bytes(notebook_bytes("newline"))
     result = collect_downloads(course, downloads, ASSIGNMENT)
     assert result.collected == []
     assert "not usable" in reasons(result)[f"-rf_{NOTEBOOK}"]

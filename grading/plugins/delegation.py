@@ -1,11 +1,13 @@
-"""Policy: a graded function that only delegates to its ``course_utils`` twin earns no points.
+"""Policy: a graded function that delegates to its ``course_utils`` twin earns no points, decided by behaviour.
 
 ``course_utils`` holds, for later weeks, the functions earlier exercises build (``sigmoid``,
-``softmax``...).  An exercise answered by calling that twin (``def sigmoid(z): return
-activations.sigmoid(z)``, or a name imported from it under another alias) shows nothing of the
-student's own work, so the test cells of that exercise fail, with a message saying why
-(:class:`grading.plugins.verification.VerifyChecks` applies it inside nbgrader's autograde).  The check reads
-the notebook's code with :mod:`ast` in the grader's process; it does not run it.
+``softmax``...).  An exercise answered by calling that twin shows nothing of the student's own
+work.  Reading the code cannot tell (an alias, a module attribute, ``getattr``, ``importlib``, a
+magic line the parser rejects...), so while a notebook is graded its twins refuse to run: the
+grader lists them (:func:`notebook_twins`, from the instructor's source), the launcher binds over
+each module holding one a copy whose twins raise :class:`course_utils.twins.TwinRefused`
+(:func:`refusing_source`), and a graded function that calls one fails its tests with that reason.
+Demo cells of a notebook must not need its twins.
 """
 import ast
 import importlib
@@ -13,6 +15,9 @@ import pkgutil
 
 import course_utils
 from grading.notebook_cells import nbgrader_meta, source_text
+
+REFUSED = ("from course_utils.twins import TwinRefused as _TwinRefused\n"
+           "raise _TwinRefused({name!r})\n")
 
 
 def twins():
@@ -26,65 +31,33 @@ def twins():
     return found
 
 
-def _bindings(tree):
-    """``(modules, functions)``: aliases bound to ``course_utils`` modules, and alias -> twin function name."""
-    modules, functions = set(), {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.split(".")[0] == "course_utils":
-                    modules.add(alias.asname or alias.name.split(".")[0])
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "course_utils":
-            for alias in node.names:
-                if node.module == "course_utils":
-                    modules.add(alias.asname or alias.name)
-                else:
-                    functions[alias.asname or alias.name] = alias.name
-    return modules, functions
+def exercises(notebook):
+    """Names of the functions the exercise cells of ``notebook`` (the instructor's source) define."""
+    names = set()
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code" and nbgrader_meta(cell).get("solution"):
+            try:
+                tree = ast.parse(source_text(cell))
+            except SyntaxError:
+                continue
+            names |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return names
 
 
-def _root(node):
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return node.id if isinstance(node, ast.Name) else None
-
-
-def delegations(code, names, modules=(), functions=None):
-    """``{function: how}`` for the functions of ``code`` named in ``names`` whose body calls the twin."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return {}
-    more_modules, more_functions = _bindings(tree)
-    modules, functions = set(modules) | more_modules, {**(functions or {}), **more_functions}
-    found = {}
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name not in names:
-            continue
-        for inner in ast.walk(node):
-            target = inner.func if isinstance(inner, ast.Call) else None
-            if isinstance(target, ast.Attribute) and target.attr == node.name and _root(target) in modules:
-                found[node.name] = f"it calls {ast.unparse(target)}"
-            elif isinstance(target, ast.Name) and functions.get(target.id) == node.name:
-                found[node.name] = f"it calls {target.id}, imported from course_utils"
+def notebook_twins(notebook):
+    """``{module: [function names]}``: the ``course_utils`` twins of ``notebook``'s exercises."""
+    found, known = {}, twins()
+    for name in sorted(exercises(notebook) & set(known)):
+        for module in known[name]:
+            found.setdefault(module, []).append(name)
     return found
 
 
-def delegating(cells):
-    """``{exercise: reason}`` for the answer cells among ``cells`` (a notebook's) that delegate to a twin."""
-    code = "\n".join(source_text(c) for c in cells if c["cell_type"] == "code")
-    modules, functions = _bindings(ast.parse(code)) if _parses(code) else (set(), {})
-    known, found = twins(), {}
-    for cell in cells:
-        if nbgrader_meta(cell).get("solution") and cell["cell_type"] == "code":
-            found.update(delegations(source_text(cell), set(known), modules, functions))
-    return {exercise: f"{exercise} delegates to its course_utils twin ({how}): the twin is there for later "
-                      "weeks, not for the exercise that builds it" for exercise, how in found.items()}
-
-
-def _parses(code):
-    try:
-        ast.parse(code)
-        return True
-    except SyntaxError:
-        return False
+def refusing_source(source, names):
+    """``source`` (a module's) with the body of each function in ``names``, and of its ``_<name>``, refusing."""
+    tree = ast.parse(source)
+    wanted = set(names) | {f"_{name}" for name in names}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in wanted:
+            node.body = ast.parse(REFUSED.format(name=node.name.lstrip("_"))).body
+    return ast.unparse(tree) + "\n"

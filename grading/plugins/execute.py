@@ -7,13 +7,20 @@ byte the kernel sends counts against ``max_output_mb`` per notebook: outputs, re
 outputs (``update_display_data``) and widget messages (``comm_*``) alike.  Past the cap they are
 dropped as they arrive (the grader's memory and the graded notebook stay bounded); error outputs and
 stderr are kept, truncated, because they decide that a test failed.  No widget state is stored.
+A display update (``update_display_data``, or a display reusing an id) changes only outputs of the cell
+that is running: a cell never rewrites another one's, so what a test cell's run leaks stays in the test
+cell, whose outputs the feedback replaces by the grader's verdict.
 """
 import json
+from pathlib import Path
 
+import nbformat
 from nbformat.v4 import new_output
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from grading.plugins.delegation import notebook_twins
 from grading.sandbox.kernel_manager import SandboxedKernelManager
 
 KEPT_CHARS = 2000  # of a stderr text or an error beyond the cap
@@ -37,6 +44,7 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._output_bytes, self._over, self._manager = 0, False, None
+        self._twins = self.twins(nb, (resources or {}).get("nbgrader", {}))
         nb, resources = super().preprocess(nb, resources, km=km)
         if self._over:
             self.log.warning("dropped %.0f MiB of output beyond the %d MiB cap", self._output_bytes / 2 ** 20,
@@ -47,7 +55,31 @@ class SandboxedExecute(Execute):
                      f"{self._output_bytes / 2 ** 20:.0f} MiB the kernel sent: printed, displayed, updated or widgets)")
         return nb, resources
 
+    def twins(self, nb, info):
+        """``{module: [names]}``: the course_utils twins of the exercises of the notebook graded (from its source)."""
+        coursedir = CourseDirectory(config=self.config)
+        source = Path(coursedir.format_path(coursedir.source_directory, ".", info.get("assignment", ""))) / \
+            f"{info.get('notebook', '')}.ipynb"
+        return notebook_twins(nbformat.read(source, as_version=4) if source.is_file() else nb)
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        km.twins = self._twins  # the launcher makes them refuse to run in the sandbox
+        return km
+
+    def _update_display_id(self, display_id, msg):
+        """nbclient's update, restricted to the outputs of the cell that is running."""
+        cells = self._display_id_map.get(display_id, {})
+        others = {k: v for k, v in cells.items() if k != getattr(self, "_running_cell", None)}
+        for k in others:
+            del cells[k]
+        try:
+            return super()._update_display_id(display_id, msg)
+        finally:
+            cells.update(others)
+
     def process_message(self, msg, cell, cell_index):
+        self._running_cell = cell_index
         msg_type = msg["msg_type"]
         if msg_type in UNCOUNTED:
             return super().process_message(msg, cell, cell_index)

@@ -3,9 +3,12 @@
 Configured in ``nbgrader_config.py`` so that ``make feedback``, ``nbgrader generate_feedback`` and
 Formgrader produce the same page:
 
-- nbgrader's ``ClearHiddenTests`` removes the hidden tests' source; :class:`HideTracebacks` trims
-  any other traceback of a test cell to its final message (IPython's tracebacks quote the hidden
-  line that failed); a check failure, which renders itself without the test's source, is kept.
+- nbgrader's ``ClearHiddenTests`` removes the hidden tests' source.  :class:`GraderVerdicts`
+  replaces every test cell's outputs by the grader's own verdict (recorded by
+  :class:`grading.plugins.verification.VerifyChecks`) and drops the outputs of every other cell run after
+  the first hidden test: from then on the kernel had the hidden tests' source, and anything it
+  printed, displayed or rewrote may carry it, plain or encoded.  :class:`HideTracebacks` trims any
+  remaining traceback of a test cell to its final message.
 - :class:`FeedbackExporter` writes formulas as MathML, which browsers render natively, instead of
   loading MathJax from the network: the page works offline and is a single self-contained file.
 
@@ -17,7 +20,11 @@ import re
 
 from latex2mathml.converter import convert
 from nbconvert.exporters import HTMLExporter
+from nbformat.v4 import new_output
 from nbgrader.preprocessors.base import NbGraderPreprocessor
+
+from grading.notebook_cells import HIDDEN_REGION, nbgrader_meta, source_text
+from grading.plugins.verification import VERDICTS, failure_output
 
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$")
@@ -37,6 +44,36 @@ class HideTracebacks(NbGraderPreprocessor):
                 if not rendered:  # IPython's own (coloured) traceback quotes the test cell's source
                     output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
         return cell, resources
+
+
+class GraderVerdicts(NbGraderPreprocessor):
+    """Test cells show the grader's verdict, not the kernel's outputs; later cells show no outputs."""
+
+    def preprocess(self, nb, resources):
+        verdicts = nb.metadata.get(VERDICTS, {})
+        nb.metadata.pop("widgets", None)  # widget state the kernel sent is rendered into the page
+        hidden = [k for k, c in enumerate(nb.cells) if c.cell_type == "code" and HIDDEN_REGION.search(source_text(c))]
+        for k, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            meta = nbgrader_meta(cell)
+            if meta.get("grade") and not meta.get("solution"):
+                cell.outputs = [verdict_output(verdicts.get(meta.get("grade_id")))]
+            elif hidden and k > hidden[0] and cell.outputs:
+                cell.outputs = [new_output("stream", name="stdout", text=DROPPED)]
+        return nb, resources
+
+
+DROPPED = "[outputs not shown in the feedback: this cell ran after the hidden tests; run your notebook to see them]\n"
+
+
+def verdict_output(verdict):
+    """The output a test cell shows in the feedback for the grader's ``verdict`` (None: none was recorded)."""
+    if verdict is None:
+        return failure_output("the grader recorded no verdict for this test cell: ask your instructor to regrade")
+    if verdict.get("passed") is True:
+        return new_output("stream", name="stdout", text="Passed: the grader found every check of this cell right.\n")
+    return failure_output(str(verdict.get("reason") or "failed"))
 
 
 def mathml(latex, display):

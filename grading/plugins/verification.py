@@ -7,11 +7,13 @@ the checks emit records of the values they checked (:mod:`course_utils.records`)
 :class:`VerifyChecks`, which runs in nbgrader's autograde right after the notebook is executed,
 compares every test cell's records with those recorded from the solution
 (``references/<assignment>/<notebook>.json``).  A mismatch becomes an error output in that cell,
-with a reason the student can act on; nbgrader then scores, stores and renders that verdict
-itself: the gradebook, Formgrader and the feedback show the same thing, and no score is edited
-afterwards.  Configured in ``nbgrader_config.py``, so ``make autograde``, ``nbgrader autograde`` and
-Formgrader's *Autograde* button all apply it.
+with a reason the student can act on; nbgrader then scores and stores that verdict itself, and no
+score is edited afterwards.  Each test cell's verdict, in the grader's own words, is also kept in the
+notebook's metadata (``VERDICTS``): the feedback shows it instead of anything the kernel printed
+(:class:`grading.plugins.feedback.GraderVerdicts`).  Configured in ``nbgrader_config.py``, so ``make autograde``,
+``nbgrader autograde`` and Formgrader's *Autograde* button all apply it.
 """
+import builtins
 import re
 from pathlib import Path
 
@@ -24,11 +26,27 @@ from traitlets import Enum, Unicode
 from course_utils import records
 from course_utils.checks import first_problem, with_case
 from course_utils.references import REFERENCES, read, reference_path
-from grading.notebook_cells import nbgrader_meta
-from grading.plugins.delegation import delegating
+from grading.notebook_cells import nbgrader_meta, source_text
 from grading.recording import COMMAND, checksum
 
 _LABEL = re.compile(r"^(?P<name>.*?) \[(?P<case>.*)\]$")
+VERDICTS = "nn_from_scratch_verdicts"  # notebook metadata: {grade_id: {"passed": bool, "reason": str}}
+# Exception and warning names a reason may repeat (anything else the kernel names is "an exception"):
+# the kernel chooses an error's name and message, and a student's hook could fill them with the hidden tests.
+KNOWN_ERRORS = {name for name, value in vars(builtins).items() if isinstance(value, type)
+                and issubclass(value, BaseException)} | {"CheckFailure", "TwinRefused", "LinAlgError"}
+_CHECK_STOPS = [  # what course_utils.checks.call_checked raises, as the grader words it
+    (re.compile(r" is not implemented yet"),
+     lambda m: "it is not implemented yet: replace `raise NotImplementedError()`"),
+    (re.compile(r" raised TwinRefused: "), lambda m: "your function called course_utils's twin of an exercise of this "
+     "notebook, which is switched off while the notebook is graded: compute it with your own code"),
+    (re.compile(r" raised (\w+): "), lambda m: f"your function raised {_known(m.group(1))}"),
+    (re.compile(r" emitted (\w+): "), lambda m: f"your function emitted {_known(m.group(1), 'a warning')}: under "
+                                                  "grading any warning counts as a failure"),
+    (re.compile(r" modified one of its input arrays in place"),
+     lambda m: "your function modified one of its input arrays in place: work on a copy instead"),
+    (re.compile(r" comes from course_utils"), lambda m: "the function comes from course_utils: write your own"),
+]
 
 
 def _split(label):
@@ -55,11 +73,41 @@ def cell_problem(found, expected, reveal=False):
         got = found[match]
         problem = first_problem(got["value"], item["value"], name=f"{name}(...)" if item["hidden"] else name,
                                 rtol=item["rtol"], atol=item["atol"], reveal=reveal or not item["hidden"],
-                                inputs=got["inputs"] if item["hidden"] else None)
+                                inputs=got["inputs"] if item["hidden"] else None, echo=False)
         if problem:
             return with_case(problem, where)
         position = match + 1
     return ""
+
+
+def _known(name, otherwise="an exception"):
+    return name if name in KNOWN_ERRORS else otherwise
+
+
+def stop_reason(outputs, expected, source):
+    """The grader's own words for a test cell the kernel ended with an error (``outputs``: the cell's).
+
+    Nothing of the error's text is repeated unless it is one of a few known forms: its name when it is a
+    known exception, the problem :func:`course_utils.checks.call_checked` found, or a name the test cell's
+    ``source`` (the grader's copy) uses and the kernel did not find.
+    """
+    found = records.from_outputs(outputs)
+    mismatch = cell_problem(found, expected or [])
+    if mismatch and "did not run to the end" not in mismatch:
+        return mismatch
+    error = next(o for o in outputs if o.get("output_type") == "error")
+    ename, evalue = str(error.get("ename", "")), str(error.get("evalue", ""))
+    labels = [r["label"] for r in found]
+    missing = next((item["label"] for item in expected or [] if item["label"] not in labels), None)
+    where = f"at the check of {missing}" if missing else "after its checks"
+    how = f"with {_known(ename)}"
+    if ename == "CheckFailure":
+        how = next((word(m) for pattern, word in _CHECK_STOPS for m in [pattern.search(evalue)] if m), "a check failed")
+    elif ename == "NameError":
+        name = re.fullmatch(r"name '(\w+)' is not defined", evalue)
+        if name and re.search(rf"\b{name.group(1)}\b", source):
+            how = f"NameError: {name.group(1)} is not defined (was its cell run, or the function renamed?)"
+    return f"the test stopped {where}: {how}"
 
 
 def failure_output(reason):
@@ -96,7 +144,8 @@ class VerifyChecks(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         self._expected = self.expected(info["assignment"], info["notebook"])
-        self._delegating = delegating(nb.cells)
+        nb.metadata[VERDICTS] = {}  # whatever the submission brought is replaced
+        self._verdicts = nb.metadata[VERDICTS]  # (NotebookNode stores a copy of the dict it is given)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -104,13 +153,12 @@ class VerifyChecks(NbGraderPreprocessor):
         if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
             return cell, resources
         outputs = cell.get("outputs", [])
-        if any(o.get("output_type") == "error" for o in outputs):
-            return cell, resources  # already a failure, with its own message
         expected = self._expected.get(meta.get("grade_id"))
-        exercise = meta.get("grade_id", "").removeprefix("test_")
-        if exercise in self._delegating:
-            reason = self._delegating[exercise]
-        elif expected is None:
+        if any(o.get("output_type") == "error" for o in outputs):  # already a failure, with the kernel's message
+            self._verdicts[meta.get("grade_id")] = {"passed": False,
+                                                    "reason": stop_reason(outputs, expected, source_text(cell))}
+            return cell, resources
+        if expected is None:
             reason = f"the grader has no reference for the test cell {meta.get('grade_id')!r}: ask your instructor"
         else:
             reason = cell_problem(records.from_outputs(outputs), expected, reveal=self.reveal == "values")
@@ -119,4 +167,5 @@ class VerifyChecks(NbGraderPreprocessor):
             results = [k for k, o in enumerate(outputs) if o.get("output_type") == "execute_result"]
             outputs.insert(results[0] if results else len(outputs), failure_output(reason))
             cell.outputs = outputs
+        self._verdicts[meta.get("grade_id")] = {"passed": not reason, "reason": reason}
         return cell, resources

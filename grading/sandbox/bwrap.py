@@ -69,12 +69,14 @@ def _with_parents(path, made):
     return args
 
 
-def bwrap_arguments(read_only, runtime, notebooks, budget, uid=None):
+def bwrap_arguments(read_only, runtime, notebooks, budget, uid=None, overlays=()):
     """The command line (without the kernel's own) that starts the sandbox.
 
     ``read_only`` are host paths bound read-only at the same place, ``runtime`` the kernel's socket
     folder (bound read-write), ``notebooks`` ``[(fd, name)]`` readable descriptors of the notebooks
-    copied into the working copy, ``budget`` a :class:`grading.sandbox.budgets.Budget`.  With ``uid`` (the
+    copied into the working copy, ``budget`` a :class:`grading.sandbox.budgets.Budget`, ``overlays`` ``[(fd, path)]``
+    readable descriptors whose content is bound read-only over ``path`` (a file of the read-only sources).
+    With ``uid`` (the
     launcher is root), bubblewrap builds the file system as root, keeps only the capabilities
     ``setpriv`` needs to become ``uid``, and a second, unprivileged bubblewrap puts that uid in a user
     namespace that can create no other; otherwise one unprivileged bubblewrap does everything.
@@ -101,6 +103,8 @@ def bwrap_arguments(read_only, runtime, notebooks, budget, uid=None):
         args += ["--tmpfs", str(folder)]
     for path in read_only:
         args += _with_parents(path, made) + ["--ro-bind", str(path), str(path)]
+    for fd, path in overlays:
+        args += ["--perms", "0644", "--ro-bind-data", str(fd), str(path)]
     for fd, name in notebooks:
         args += ["--perms", "0644", "--file", str(fd), f"{WORK}/{name}"]
     args += _with_parents(runtime, made) + ["--bind", str(runtime), str(runtime), "--chdir", WORK]

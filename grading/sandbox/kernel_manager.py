@@ -18,7 +18,7 @@ from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Float, Integer, Unicode
+from traitlets import Bool, Dict, Float, Integer, Unicode
 
 from grading.sandbox import budgets
 from grading.sandbox import bwrap as sandbox
@@ -50,6 +50,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     work_mb = Integer(_DEFAULT.work_mb, help="Size of the kernel's working copy and HOME (MiB)").tag(config=True)
     uid = Integer(sandbox.SANDBOX_UID, help="Unprivileged uid and gid of the kernel when grading runs as root").tag(config=True)
     report = Unicode("", help="File the launcher appends one JSON line per kernel to (budgets, end)").tag(config=True)
+    twins = Dict(help="{course_utils module: [function names]} that refuse to run in this kernel (the twins of "
+                 "the graded exercises; set by SandboxedExecute)")
     allow_unisolated = Bool(False, help="Grade WITHOUT isolation when the sandbox does not work (trusted code only)"
                             ).tag(config=True)
 
@@ -89,7 +91,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self._label = label
         (runtime / SETTINGS).write_text(json.dumps({
             "budget": self.budget().as_dict(), "uid": self.uid, "notebooks": folder, "label": label,
-            "report": self.report, "unisolated": unisolated}))
+            "report": self.report, "unisolated": unisolated, "twins": self.twins}))
         env = {k: os.environ[k] for k in ("PATH", *sandbox.PASSED_ENV) if k in os.environ}
         kw.update(cwd=str(runtime), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return await super()._async_pre_start_kernel(**kw)

@@ -4,7 +4,8 @@
 starts, whatever kernelspec the notebook names.  It runs outside the sandbox with an isolated
 interpreter (``-I``: nothing in a working folder or in ``PYTHON*`` variables can shadow a module),
 reads its settings from ``sandbox.json`` next to the connection file (written by the kernel manager,
-never by student code), puts itself in a fresh cgroup (or sets resource limits), starts bubblewrap
+never by student code), binds over the ``course_utils`` twins of the graded exercises copies that
+refuse to run (:mod:`grading.plugins.delegation`), puts itself in a fresh cgroup (or sets resource limits), starts bubblewrap
 (:mod:`grading.sandbox.bwrap`) with the kernel's output sent to ``/dev/null``, enforces the wall clock
 and the CPU budget, and appends one JSON line to the report file it was given: the budgets that
 held and why the kernel ended (``wall_clock``, ``cpu_time``, ``memory``), which the grader reads
@@ -16,6 +17,7 @@ the result as JSON; exit 0 when the sandbox works.
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import course_utils
+from grading.plugins.delegation import refusing_source
 from grading.sandbox import budgets
 from grading.sandbox import bwrap as sandbox
 
@@ -80,6 +84,29 @@ def _notebooks(folder):
     return found
 
 
+def _memfd(data):
+    fd = os.memfd_create("overlay")
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.set_inheritable(fd, True)
+    return fd
+
+
+def overlays(twins):
+    """``[(fd, path)]``: for each ``course_utils`` module holding twins (``{module: [names]}``), a copy whose twins
+    refuse to run, to bind over it, and empty files over its compiled copies (``__pycache__``)."""
+    package = Path(course_utils.__file__).resolve().parent
+    found = []
+    for module, names in sorted(twins.items()):
+        stem = module.removeprefix("course_utils.")
+        path = package / f"{stem}.py"
+        if not re.fullmatch(r"[a-z_]+", stem) or not path.is_file():
+            raise ValueError(f"no course_utils module {module!r} to refuse twins in")
+        found.append((_memfd(refusing_source(path.read_text(), names).encode()), str(path)))
+        found += [(_memfd(b""), str(p)) for p in sorted((package / "__pycache__").glob(f"{stem}.*.pyc"))]
+    return found
+
+
 def command(runtime, settings, inside):
     """``(argv, fds, limits)``: the sandboxed command running ``inside`` for the kernel whose folder is ``runtime``."""
     budget = budgets.Budget.from_dict(settings.get("budget", {}))
@@ -92,8 +119,9 @@ def command(runtime, settings, inside):
         for path in [runtime, *runtime.iterdir()]:
             os.chown(path, uid, uid, follow_symlinks=False)
     notebooks = _notebooks(settings.get("notebooks"))
-    argv = sandbox.bwrap_arguments(sandbox.read_only_sources(), runtime, notebooks, budget, uid) + inside
-    fds = [fd for fd, _ in notebooks]
+    refusing = overlays(settings.get("twins") or {})
+    argv = sandbox.bwrap_arguments(sandbox.read_only_sources(), runtime, notebooks, budget, uid, refusing) + inside
+    fds = [fd for fd, _ in notebooks + refusing]
     return argv, fds, limits, budget
 
 
