@@ -51,11 +51,14 @@ def round_number(x):
 
 
 def literals(tree):
-    """``(numbers, texts)``: numbers written in the code (with their sign) and texts, each with where it is."""
+    """``(numbers, texts)``: numbers written in the code (with their sign) and texts, each with whether it is a
+    case label (a dict key or a subscript)."""
     found_numbers, texts, keys = [], [], set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Dict):
             keys |= {id(k) for k in node.keys if k is not None}
+        elif isinstance(node, ast.Subscript):  # cases["label"] = ...
+            keys.add(id(node.slice))
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
             found_numbers += [node.value, -node.value]
