@@ -152,6 +152,12 @@ def _finite_problem(path, got, expected):
     return None
 
 
+def _integral(value):
+    """An int (or integer NumPy scalar or 0-d array), not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) or \
+        isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu"
+
+
 def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None):
     """The values stage; ``reveal=False`` never quotes an expected value (hidden cases)."""
     kind = _kind(expected)
@@ -169,6 +175,9 @@ def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None):
         hint = diagnoses.value_diagnosis(got_arr, exp_arr, name=path, inputs=inputs)
         hint = f"{HINT}{hint}" if hint else ""
         if exp_arr.ndim == 0:
+            if _integral(expected) and _integral(got):  # a count: no tolerance to speak of
+                return f"{path} is {int(got_arr)} but expected {int(exp_arr)}{hint}" if reveal else \
+                    f"{path} is off by {float(gap):.3g}{hint}"
             if not reveal:
                 return f"{path} is off by {float(gap):.3g} (tolerance {float(allowed):.3g}){hint}"
             return (
@@ -193,12 +202,24 @@ def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None):
     return None
 
 
-def first_problem(got, expected, *, name="result", rtol=1e-6, atol=1e-8, reveal=True, inputs=None):
+def first_problem(got, expected, *, name="result", rtol=1e-6, atol=1e-8, reveal=True, inputs=None, mistakes=None):
     """Return a sentence describing the first problem with ``got``, or ``None`` if it matches.
 
     ``reveal=False`` words it without the expected values (for hidden cases); ``inputs`` (the
-    function's arguments) let the diagnoses recognise more mistakes.
+    function's arguments) let the diagnoses recognise more mistakes.  ``mistakes`` is
+    ``{what to change: the result that mistake gives}``, computed by a test for the known mistakes of
+    one exercise: a result equal to one of them is told that sentence instead of a general diagnosis.
     """
+    problem = _first_problem(got, expected, name, rtol, atol, reveal, inputs)
+    if problem and mistakes:
+        known = next((advice for advice, wrong in mistakes.items()
+                      if _first_problem(got, wrong, name, rtol, atol, reveal, None) is None), None)
+        if known:
+            problem = problem.partition(HINT)[0] + HINT + known
+    return problem
+
+
+def _first_problem(got, expected, name, rtol, atol, reveal, inputs):
     try:
         leaves = list(_leaves(got, expected, name))
     except CheckFailure as failure:
@@ -222,15 +243,15 @@ def _label(name, case):
 
 
 def check_value(got, expected, *, name="result", case="", rtol=1e-6, atol=1e-8, quiet=False, record=True,
-                inputs=None):
+                inputs=None, mistakes=None):
     """Assert that ``got`` matches ``expected`` in type, shape, dtype, finiteness and value.
 
     ``record=False`` skips the grader's record (for a value already recorded by the caller);
-    ``inputs`` are the arguments that produced ``got``, for the diagnoses.
+    ``inputs`` are the arguments that produced ``got``, for the diagnoses; ``mistakes`` see :func:`first_problem`.
     """
     if record:
         records.emit(_label(name, case), got, rtol, atol)
-    problem = first_problem(got, expected, name=name, rtol=rtol, atol=atol, inputs=inputs)
+    problem = first_problem(got, expected, name=name, rtol=rtol, atol=atol, inputs=inputs, mistakes=mistakes)
     if problem:
         raise CheckFailure(with_case(problem, f" in test case '{case}'" if case else ""))
     if not quiet:
@@ -344,12 +365,13 @@ def call_checked(func, *args, name=None, case="", **kwargs):
     return result
 
 
-def check_function(func, args, expected, *, kwargs=None, name=None, case="", rtol=1e-6, atol=1e-8):
-    """Call ``func(*args, **kwargs)`` and check the result against ``expected``."""
+def check_function(func, args, expected, *, kwargs=None, name=None, case="", rtol=1e-6, atol=1e-8, mistakes=None):
+    """Call ``func(*args, **kwargs)`` and check the result against ``expected`` (``mistakes``: see
+    :func:`first_problem`)."""
     name = name or getattr(func, "__name__", "function")
     result = call_checked(func, *args, name=name, case=case, **(kwargs or {}))
     check_value(result, expected, name=f"{name}(...)", case=case, rtol=rtol, atol=atol, quiet=True,
-                inputs=(args, kwargs or {}))
+                inputs=(args, kwargs or {}), mistakes=mistakes)
     print(f"OK {_label(name, case)}")
     return result
 

@@ -188,3 +188,20 @@ def test_in_place_nudges_undone_within_rounding_pass_and_real_changes_fail(capsy
         P -= 0.01
         return 0.0
     assert "in place" in capture(update, (P.copy(),), 0.0, capsys, name="g")[0]
+
+
+def test_a_known_mistake_of_an_exercise_is_named_and_look_alikes_are_not(capsys):
+    def forgot_biases(dims):
+        return sum(dims[l] * dims[l - 1] for l in range(1, len(dims)))
+    mistakes = {"looks like the biases are not counted": 15}
+    failure, _ = capture(forgot_biases, ([4, 3, 1],), 19, capsys, name="count_parameters", mistakes=mistakes)
+    assert failure.startswith("Looks like the biases are not counted") and "is 15 but expected 19" in failure
+    failure, _ = capture(lambda dims: 20, ([4, 3, 1],), 19, capsys, name="count_parameters", mistakes=mistakes)
+    assert "biases" not in failure and "is 20 but expected 19" in failure
+
+
+def test_an_integer_count_is_never_given_a_float_tolerance(capsys):
+    failure, _ = capture(lambda dims: 20, ([4, 3, 1],), 19, capsys, name="count_parameters")
+    assert "tolerance" not in failure and "difference" not in failure
+    failure, _ = capture(lambda x: 0.5, (1.0,), 0.25, capsys, name="f")
+    assert "tolerance" in failure
