@@ -14,6 +14,7 @@ from grading.notebook_cells import SOLUTION_REGION, nbgrader_meta, source_text, 
 from grading.submissions import solved
 
 NOTEBOOKS = {
+    "week1_introduction": "introduction.ipynb",
     "week2_numpy_basics": "numpy_basics.ipynb",
     "week2_logistic_regression": "logistic_regression.ipynb",
     "week3_shallow_network": "shallow_network.ipynb",
@@ -191,6 +192,31 @@ for i in range(theta.shape[0]):
 difference = float(np.linalg.norm(grad - gradapprox) / (np.linalg.norm(grad) + np.linalg.norm(gradapprox)))
 print(difference)
 """
+NORMALIZE_OWN_STATISTICS = """
+mu = np.mean(X_train, axis=1, keepdims=True)
+sigma = np.std(X_train, axis=1, keepdims=True)
+X_train_norm = (X_train - mu) / sigma
+X_test_norm = (X_test - np.mean(X_test, axis=1, keepdims=True)) / np.std(X_test, axis=1, keepdims=True)
+"""
+L2_LAMBDA_OVER_M = """
+cross_entropy = compute_cost(AL, Y)
+squares = sum(np.sum(np.square(parameters[f"W{l}"])) for l in range(1, L + 1))
+cost = float(cross_entropy + lambd / m * squares)
+"""
+
+# Issue 22, item 5: known mistakes whose visible test now says what to change.
+KNOWN_MISTAKES = (
+    Student("in_max_no_biases", "week1_introduction", ("relu_python_max", "count_parameters_no_biases"),
+            {"relu_neuron": "return max(0.0, w * x + b)",
+             "count_parameters": "return int(sum(layer_dims[l] * layer_dims[l - 1] for l in range(1, len(layer_dims))))"},
+            fails={"test_relu_neuron": ("np.maximum",),
+                   "test_count_parameters": ("Looks like the biases are not counted", "one neuron [1, 1]")},
+            forbidden=MISLEADING + ("tolerance",)),
+    Student("rg_own_statistics_lambda_m", "week5_regularization", ("normalize_own_statistics", "l2_lambda_over_m"),
+            {"normalize_inputs": NORMALIZE_OWN_STATISTICS, "compute_cost_with_regularization": L2_LAMBDA_OVER_M},
+            fails={"test_normalize_inputs": ("normalized with its own mean and standard deviation",),
+                   "test_compute_cost_with_regularization": ("lambd / m where the L2 term is lambd / (2 m)",)}),
+)
 
 STUDENTS = (
     Student("np_float32_stderr", "week2_numpy_basics", ("np_sigmoid_float32", "np_l1_loss_debug_stderr"),
@@ -231,7 +257,7 @@ STUDENTS = (
     Student("rg_one_sided", "week5_regularization", ("rg_gradient_check_n_one_sided",),
             {"gradient_check_n": GRADIENT_CHECK_ONE_SIDED},
             fails={"test_gradient_check_n": ("epsilon 1e-4",)}, forbidden=MISLEADING + ("hidden",)),
-)
+) + KNOWN_MISTAKES
 
 
 def fill(source_text_, code):

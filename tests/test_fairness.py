@@ -1,7 +1,7 @@
 """The variants of tests/fairness_variants.py, graded in one batch, get the grade each deserves.
 
 Correct variants keep every point; wrong ones lose exactly the cells they break, each with a reason that names
-the cause and no misleading advice.  One module fixture releases the six notebooks in a temporary course,
+the cause and no misleading advice.  One module fixture releases the notebooks in a temporary course,
 submits every student and autogrades them all at once (2 jobs), as tests/test_bad_submissions.py does.
 """
 from pathlib import Path
@@ -54,7 +54,7 @@ def graded(tmp_path_factory):
 
 
 def test_the_catalogue_holds_every_misgraded_variant_of_the_review():
-    covered = {variant for student in fv.STUDENTS for variant in student.variants}
+    covered = {variant for student in fv.STUDENTS if student not in fv.KNOWN_MISTAKES for variant in student.variants}
     assert len(covered) == 19  # appendix B: 9 false negatives, 1 false positive, 9 more unhelpful messages
 
 
