@@ -9,7 +9,11 @@ difference is a usual mistake (a missing 1/m, a transposed result, ...) the mess
 In a notebook a failing check shows only its message, not a traceback through this package; when
 the student's own code raised, the traceback is kept, trimmed to the student's frames.
 """
+import contextlib
 import copy
+import io
+import logging
+import sys
 import traceback
 import warnings
 from pathlib import Path
@@ -23,9 +27,10 @@ HINT = "\n"  # separates a problem from its diagnosis until :func:`with_case` wo
 
 
 def with_case(problem, where):
-    """``problem`` with the test case ``where`` (e.g. " in test case 'small'") before its diagnosis."""
+    """``problem`` with the test case ``where`` (e.g. " in test case 'small'"), its diagnosis first: the
+    diagnosis says what to change, the rest where it was seen."""
     head, _, hint = problem.partition(HINT)
-    return f"{head}{where}" + (f". {hint[0].upper()}{hint[1:]}" if hint else "")
+    return (f"{hint[0].upper()}{hint[1:]}. " if hint else "") + f"{head}{where}"
 
 
 class CheckFailure(AssertionError):
@@ -149,6 +154,12 @@ def _finite_problem(path, got, expected):
     return None
 
 
+def _integral(value):
+    """An int (or integer NumPy scalar or 0-d array), not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) or \
+        isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu"
+
+
 def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None, echo=True):
     """The values stage; ``reveal=False`` (hidden cases) says only how many values are off: no expected value,
     gap, sign or tolerance, nothing that narrows the expected value down."""
@@ -169,6 +180,8 @@ def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None, ec
         if exp_arr.ndim == 0:
             if not reveal:  # no gap, sign or tolerance (which scales with the expected value): nothing narrows it
                 return f"{path} is not within the tolerance of the expected value{hint}"
+            if _integral(expected) and _integral(got):  # a count: no tolerance to speak of
+                return f"{path} is {int(got_arr)} but expected {int(exp_arr)}{hint}"
             return (
                 f"{path} is {float(got_arr):.8g} but expected {float(exp_arr):.8g} "
                 f"(difference {float(gap):.3g}, tolerance {float(allowed):.3g}){hint}"
@@ -194,13 +207,26 @@ def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None, ec
     return None
 
 
-def first_problem(got, expected, *, name="result", rtol=1e-6, atol=1e-8, reveal=True, inputs=None, echo=True):
+def first_problem(got, expected, *, name="result", rtol=1e-6, atol=1e-8, reveal=True, inputs=None, echo=True,
+                  mistakes=None):
     """Return a sentence describing the first problem with ``got``, or ``None`` if it matches.
 
     ``reveal=False`` words it without the expected values (for hidden cases); ``inputs`` (the
     function's arguments) let the diagnoses recognise more mistakes; ``echo=False`` quotes no text
     of ``got`` (the grader's wording: a result's strings could carry anything to the feedback).
+    ``mistakes`` is ``{what to change: the result that mistake gives}``, computed by a test for the known
+    mistakes of one exercise: a result equal to one of them is told that sentence instead of a general diagnosis.
     """
+    problem = _first_problem(got, expected, name, rtol, atol, reveal, inputs, echo)
+    if problem and mistakes:
+        known = next((advice for advice, wrong in mistakes.items()
+                      if _first_problem(got, wrong, name, rtol, atol, reveal, None, echo) is None), None)
+        if known:
+            problem = problem.partition(HINT)[0] + HINT + known
+    return problem
+
+
+def _first_problem(got, expected, name, rtol, atol, reveal, inputs, echo):
     try:
         leaves = list(_leaves(got, expected, name, echo))
     except CheckFailure as failure:
@@ -224,26 +250,100 @@ def _label(name, case):
 
 
 def check_value(got, expected, *, name="result", case="", rtol=1e-6, atol=1e-8, quiet=False, record=True,
-                inputs=None):
+                inputs=None, mistakes=None):
     """Assert that ``got`` matches ``expected`` in type, shape, dtype, finiteness and value.
 
     ``record=False`` skips the grader's record (for a value already recorded by the caller);
-    ``inputs`` are the arguments that produced ``got``, for the diagnoses.
+    ``inputs`` are the arguments that produced ``got``, for the diagnoses; ``mistakes`` see :func:`first_problem`.
     """
     if record:
         records.emit(_label(name, case), got, rtol, atol)
-    problem = first_problem(got, expected, name=name, rtol=rtol, atol=atol, inputs=inputs)
+    problem = first_problem(got, expected, name=name, rtol=rtol, atol=atol, inputs=inputs, mistakes=mistakes)
     if problem:
         raise CheckFailure(with_case(problem, f" in test case '{case}'" if case else ""))
     if not quiet:
         print(f"OK {_label(name, case)}")
 
 
+def _warning_advice(caught):
+    """Why a warning fails the test and what to look at: a stable formula only for an overflow of ``exp``."""
+    message = str(caught.message)
+    if "overflow encountered in exp" in message:
+        return "use a numerically stable formula (one that never takes exp of a large positive number)"
+    if "encountered in log" in message:
+        return ("np.log received 0 or a negative number: an activation reached exactly 0 or 1, which happens when "
+                "the parameters move the wrong way (check the signs of your gradients and updates) or grow without "
+                "bound; find where, rather than hiding it")
+    return "find the operation that produced it"
+
+
+def _exception_advice(exc):
+    """What usually causes an exception raised by NumPy on arrays, or ""."""
+    text = str(exc)
+    if "truth value of an array" in text:
+        return (". Python's max, min, `if` or `and` on an array ask for one True/False: use np.maximum, np.minimum, "
+                "np.where or &, which work elementwise")
+    if "could not be broadcast" in text:
+        return ". `*` multiplies elementwise: a matrix product is `@` (or np.dot); check the shapes of both operands"
+    return ""
+
+
+def _where(caught):
+    """" (line N of your code)" when the warning comes from the student's code, else ""."""
+    filename = str(getattr(caught, "filename", ""))
+    if filename.startswith(PACKAGE) or "site-packages" in filename or not getattr(caught, "lineno", None):
+        return ""
+    return f" (line {caught.lineno} of your code)"
+
+
+class _ErrorStream(io.StringIO):
+    """Collects what a student's function writes to stderr (print(file=sys.stderr), logging) during a check."""
+
+
+_TRAP = _ErrorStream()  # one object for the whole session: a logging handler created during a check keeps it
+
+
+@contextlib.contextmanager
+def _trap_stderr():
+    """Route stderr and the logging handlers writing to it into :data:`_TRAP`; yields the collected text."""
+    real = sys.stderr
+    _TRAP.seek(0)
+    _TRAP.truncate()
+    handlers = [h for h in _stream_handlers() if h.stream in (real, sys.__stderr__, _TRAP)]
+    for handler in handlers:
+        handler.setStream(_TRAP)
+    collected = []
+    try:
+        with contextlib.redirect_stderr(_TRAP):
+            yield collected
+    finally:
+        for handler in _stream_handlers():
+            if handler.stream is _TRAP:
+                handler.setStream(real)
+        collected.append(_TRAP.getvalue())
+
+
+def _stream_handlers():
+    loggers = [logging.getLogger()] + [v for v in logging.Logger.manager.loggerDict.values()
+                                        if isinstance(v, logging.Logger)]
+    return [h for logger in loggers for h in logger.handlers if isinstance(h, logging.StreamHandler)]
+
+
+def _show_stderr(label, text):
+    """Show (on stdout) what the function wrote to stderr: it costs nothing, but the student should see it."""
+    if text.strip():
+        lines = text.rstrip("\n").splitlines()
+        shown = "\n".join(f"    {line}" for line in lines[:5]) + ("\n    ..." if len(lines) > 5 else "")
+        print(f"Note: {label} wrote to stderr (shown here, it costs no points; remove it when you are done):\n{shown}")
+
+
 def call_checked(func, *args, name=None, case="", **kwargs):
     """Call a student's function and turn anything that would hide a bug into a clear failure.
 
     Fails if ``func`` is not a function of the notebook, raises, emits a warning (which nbgrader
-    would count against the test), or modifies its array arguments in place.
+    would count against the test), or modifies its array arguments in place (beyond one rounding:
+    nudging an entry by +eps, -2 eps, +eps is fine).  What the function writes to stderr (a debugging
+    print, ``logging``) is caught and shown as a note: nbgrader would score the cell 0 for it.
     """
     name = name or getattr(func, "__name__", "function")
     label = _label(name, case)
@@ -252,31 +352,33 @@ def call_checked(func, *args, name=None, case="", **kwargs):
     if str(getattr(func, "__module__", "")).startswith("course_utils"):
         raise CheckFailure(f"{name} comes from course_utils: write your own implementation in the notebook")
     originals = copy.deepcopy((args, kwargs))
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _trap_stderr() as written:
         warnings.simplefilter("always")
         try:
             result = func(*args, **kwargs)
         except NotImplementedError as exc:
             raise CheckFailure(f"{label} is not implemented yet: replace `raise NotImplementedError()`") from exc
         except Exception as exc:
-            raise CheckFailure(f"{label} raised {type(exc).__name__}: {exc}") from exc
+            raise CheckFailure(f"{label} raised {type(exc).__name__}: {exc}{_exception_advice(exc)}") from exc
+    _show_stderr(label, written[0] if written else "")
     if caught:
         first = caught[0]
         raise CheckFailure(
-            f"{label} emitted {first.category.__name__}: {first.message}. Under grading any warning "
-            "counts as a failure: use a numerically stable formula"
+            f"{label} emitted {first.category.__name__}: {first.message}{_where(first)}. Under grading any warning "
+            f"counts as a failure: {_warning_advice(first)}"
         )
-    if first_problem((args, kwargs), originals, name="arguments", rtol=0, atol=0):
+    if first_problem((args, kwargs), originals, name="arguments", rtol=1e-12, atol=1e-15):
         raise CheckFailure(f"{label} modified one of its input arrays in place: work on a copy instead")
     return result
 
 
-def check_function(func, args, expected, *, kwargs=None, name=None, case="", rtol=1e-6, atol=1e-8):
-    """Call ``func(*args, **kwargs)`` and check the result against ``expected``."""
+def check_function(func, args, expected, *, kwargs=None, name=None, case="", rtol=1e-6, atol=1e-8, mistakes=None):
+    """Call ``func(*args, **kwargs)`` and check the result against ``expected`` (``mistakes``: see
+    :func:`first_problem`)."""
     name = name or getattr(func, "__name__", "function")
     result = call_checked(func, *args, name=name, case=case, **(kwargs or {}))
     check_value(result, expected, name=f"{name}(...)", case=case, rtol=rtol, atol=atol, quiet=True,
-                inputs=(args, kwargs or {}))
+                inputs=(args, kwargs or {}), mistakes=mistakes)
     print(f"OK {_label(name, case)}")
     return result
 

@@ -86,19 +86,10 @@ def value_diagnosis(got, expected, *, name="", inputs=None, reveal=True):
     if g.ndim == 2 and g.shape[0] == g.shape[1] > 1 and _close(g.T, e):
         return "looks transposed: the result is the transpose of the expected one"
     factor = _factor(g, e)
-    if factor:
-        k, larger = factor
-        examples = _examples(inputs) if inputs is not None else set()
-        if inputs is None or k in examples:
-            m = f"m = {k} examples here" if k in examples else f"is m = {k}?"
-            if g.ndim == 0 or "cost" in name.lower() or "loss" in name.lower():
-                if larger:
-                    return (f"looks like the cost is summed over the examples instead of averaged: it is exactly "
-                            f"{k} times the expected value ({m}): divide by m")
-                return f"looks like the cost is divided by m twice: it is exactly 1/{k} of the expected value ({m})"
-            if larger:
-                return f"looks like the 1/m factor is missing: every value is exactly {k} times the expected one ({m})"
-            return f"looks like an extra 1/m factor: every value is exactly 1/{k} of the expected one ({m})"
+    if factor and inputs is not None:
+        hint = _factor_diagnosis(*factor, name, g.ndim, inputs)
+        if hint:
+            return hint
     return _derivative_diagnosis(g, e, inputs)
 
 
@@ -117,6 +108,31 @@ def _derivative_diagnosis(g, e, inputs):
                         return (f"looks like the derivative of the wrong activation: the result is dA times "
                                 f"{description}")
     return ""
+
+
+def _factor_diagnosis(k, larger, name, ndim, inputs):
+    """What an exact factor k between result and expected value means, said only when m is its one explanation.
+
+    k must be the number of examples m (a column count of the inputs); when k is also another size of the
+    inputs (the number of classes, of units), the factor is stated without a cause.
+    """
+    arrays = [a for a in input_arrays(inputs) if a.ndim == 2]
+    if k not in _examples(inputs):
+        return ""
+    if any(k == a.shape[0] for a in arrays):
+        relation = f"{k} times" if larger else f"1/{k} of"
+        return (f"every value is exactly {relation} the expected one; {k} is both the number of examples and another "
+                "size of the inputs here, so check each sum, mean and division")
+    m = f"m = {k} examples here"
+    cost = any(word in name.lower() for word in ("cost", "loss"))
+    if larger:
+        if cost:
+            return (f"looks like the cost is summed over the examples instead of averaged: it is exactly {k} times "
+                    f"the expected value ({m}): divide by m")
+        what = "the value is" if ndim == 0 else "every value is"
+        return f"looks like the 1/m factor is missing: {what} exactly {k} times the expected one ({m})"
+    return (f"looks like an extra division by m: the result is exactly 1/{k} of the expected one ({m}); np.mean "
+            "divides by m, so it does not belong where a sum is asked or where m was already divided out")
 
 
 def _factor(g, e):

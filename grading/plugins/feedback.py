@@ -10,7 +10,8 @@ Formgrader produce the same page:
   printed, displayed or rewrote may carry it, plain or encoded.  :class:`HideTracebacks` trims any
   remaining traceback of a test cell to its final message.
 - :class:`FeedbackExporter` writes formulas as MathML, which browsers render natively, instead of
-  loading MathJax from the network: the page works offline and is a single self-contained file.
+  loading MathJax from the network: the page works offline and is a single self-contained file.  It
+  also wraps long reasons, marks the error stream and names each test cell by its exercise in the summary.
 
 :mod:`grading.pipeline.feedback` runs ``nbgrader generate_feedback`` and removes what is not HTML.
 """
@@ -30,6 +31,23 @@ _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$")
 _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
 _TOKEN = "mathformula{}endformula"
+_TEST_LINK = re.compile(r'(<a href="#test_(?P<exercise>[\w-]+)">)Test cell(</a>)')
+# Reasons wrap at the page's width (a diagnosis at the end of one long line sat behind a scrollbar), and the
+# error stream is marked as such, in both nbconvert page layouts.
+STYLE = """<style>
+.output_error pre, .output_stderr pre, .jp-RenderedText pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.output_stderr, [data-mime-type="application/vnd.jupyter.stderr"] {
+  background: #fff1f0; border-left: 4px solid #c0392b; padding-left: 6px; }
+.output_stderr::before, [data-mime-type="application/vnd.jupyter.stderr"]::before {
+  content: "stderr (the error stream):"; display: block; font-weight: bold; color: #c0392b; }
+</style>
+"""
+
+
+def readable(page):
+    """The page with wrapped reasons, a marked error stream, and each test cell named by its exercise."""
+    page = _TEST_LINK.sub(lambda m: f"{m.group(1)}Test of {m.group('exercise')}{m.group(3)}", page)
+    return page.replace("</head>", STYLE + "</head>", 1)
 
 
 class HideTracebacks(NbGraderPreprocessor):
@@ -103,4 +121,4 @@ class FeedbackExporter(HTMLExporter):
         output = _MATHJAX.sub("", output)
         for k, formula in enumerate(formulas):
             output = output.replace(_TOKEN.format(k), formula)
-        return output, resources
+        return readable(output), resources

@@ -7,12 +7,11 @@ import pytest
 
 import course_utils
 from course_utils.twins import TwinRefused
-from grading.sandbox import budgets
-from grading.sandbox import launcher
-from grading.sandbox import bwrap as sandbox
 from grading.course import REPO_ROOT
 from grading.notebook_cells import load
 from grading.plugins.delegation import notebook_twins, refusing_source
+from grading.sandbox import budgets, launcher
+from grading.sandbox import bwrap as sandbox
 
 ACTIVATIONS = Path(course_utils.__file__).parent / "activations.py"
 
