@@ -10,8 +10,10 @@ compares every test cell's records with those recorded from the solution
 with a reason the student can act on; nbgrader then scores, stores and renders that verdict
 itself: the gradebook, Formgrader and the feedback show the same thing, and no score is edited
 afterwards.  Configured in ``nbgrader_config.py``, so ``make autograde``, ``nbgrader autograde`` and
-Formgrader's *Autograde* button all apply it.
+Formgrader's *Autograde* button all apply it.  A quiz's test cell also gets the explanation of its
+answer from the reference file (:mod:`grading.explanations`): no key or explanation enters the kernel.
 """
+import json
 import re
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from course_utils import records
 from course_utils.checks import first_problem, with_case
 from course_utils.references import REFERENCES, read, reference_path
 
+from . import explanations
 from .notebook_cells import nbgrader_meta
 from .references import COMMAND, checksum
 from .wrappers import delegating
@@ -94,9 +97,15 @@ class VerifyChecks(NbGraderPreprocessor):
             raise RuntimeError(f"{path} was recorded from another version of {source}: {again}")
         return reference["cells"]
 
+    def quiz_explanations(self, assignment, notebook_id):
+        """``{grade id: line explaining a quiz answer's key}`` of the reference file (``{}``: not a quiz)."""
+        path = reference_path(assignment, notebook_id, self.references_directory)
+        return json.loads(path.read_text(encoding="utf-8")).get("explanations", {})
+
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         self._expected = self.expected(info["assignment"], info["notebook"])
+        self._explanations = self.quiz_explanations(info["assignment"], info["notebook"])
         self._delegating = delegating(nb.cells)
         return super().preprocess(nb, resources)
 
@@ -105,6 +114,8 @@ class VerifyChecks(NbGraderPreprocessor):
         if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
             return cell, resources
         outputs = cell.get("outputs", [])
+        if meta.get("grade_id") in self._explanations:  # shown whatever the verdict, blank answers included
+            cell.outputs = outputs = [*outputs, explanations.output(self._explanations[meta["grade_id"]])]
         if any(o.get("output_type") == "error" for o in outputs):
             return cell, resources  # already a failure, with its own message
         expected = self._expected.get(meta.get("grade_id"))
