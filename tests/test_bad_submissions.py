@@ -504,5 +504,6 @@ def test_every_graded_quiz_answer_is_explained_after_grading(quiz_batch):
     for student, notebook in graded.items():
         for c in notebook["cells"]:
             if nbgrader_meta(c).get("grade_id") in tests:
-                text = "".join("".join(o.get("text", "")) for o in c.get("outputs", []) if o.get("output_type") == "stream")
+                text = "".join("".join(o.get("text", "")) for o in c.get("outputs", [])
+                               if o.get("output_type") == "stream")
                 assert "Answer key: " in text, (student, nbgrader_meta(c)["grade_id"], text)

@@ -17,7 +17,8 @@ from nbgrader.api import Gradebook
 from course_utils.references import read, reference_path
 from grading import explanations, submissions
 from grading.course import REPO_ROOT
-from grading.notebook_cells import HIDDEN_REGION, SOLUTION_REGION, grade_cells, load, nbgrader_meta, source_text, strip_markers
+from grading.notebook_cells import (HIDDEN_REGION, SOLUTION_REGION, grade_cells, load, nbgrader_meta, source_text,
+                                    strip_markers)
 
 pytestmark = pytest.mark.xdist_group("pipeline")  # shares the demo batch
 QUIZZES = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*_quiz") if any(p.glob("*.ipynb")))
@@ -184,7 +185,8 @@ def test_no_key_or_explanation_is_in_a_cell_the_kernel_runs(assignment):
             if isinstance(value, str):
                 assert not re.search(rf"['\"]{value}['\"]", text), f"{assignment} {grade_id}: the key {value!r}"
             else:
-                assert not {f"{value:g}", f"{float(value)!r}"} & numbers(text), f"{assignment} {grade_id}: the key {value}"
+                written = {f"{value:g}", f"{float(value)!r}"}
+                assert not written & numbers(text), f"{assignment} {grade_id}: the key {value}"
 
 
 @pytest.mark.parametrize("assignment", QUIZZES)
@@ -194,7 +196,8 @@ def test_the_reference_explains_each_answer_with_its_key(assignment):
     assert reference["explanations"] == explanations.lines(source, reference["cells"])
     for grade_id, text in reference["explanations"].items():
         value = answer_key(source)[f"answer_{grade_id.removeprefix('test_')}"]
-        assert text.startswith(f"Answer key: {explanations.key_text(value if isinstance(value, str) else float(value))}. ")
+        key = explanations.key_text(value if isinstance(value, str) else float(value))
+        assert text.startswith(f"Answer key: {key}. "), text
 
 
 @pytest.mark.parametrize("assignment", QUIZZES)

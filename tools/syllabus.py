@@ -28,7 +28,8 @@ def notebooks():
 def graded(notebook):
     """``(test cells' metadata, written answers' metadata)`` of a notebook."""
     meta = [c.get("metadata", {}).get("nbgrader", {}) for c in notebook["cells"]]
-    return [m for m in meta if m.get("grade") and not m.get("solution")], [m for m in meta if m.get("grade") and m.get("solution")]
+    return ([m for m in meta if m.get("grade") and not m.get("solution")],
+            [m for m in meta if m.get("grade") and m.get("solution")])
 
 
 def points(cells):
