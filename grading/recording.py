@@ -3,8 +3,9 @@
 ``references/<assignment>/<notebook>.json`` holds, for every test cell of the source notebook, the
 records its checks emitted when the solution ran under grading conditions (visible checks and
 hidden cases alike, with their tolerances), and the checksum of the source notebook's code cells
-they came from.  The records are taken from the executed notebook's outputs, outside the kernel:
-nothing a kernel runs can write a reference.  Grading refuses to start while a reference is
+they came from; a quiz's file also holds the explanation of each answer (:mod:`grading.explanations`),
+which the verifier shows after grading.  The records are taken from the executed notebook's outputs,
+outside the kernel: nothing a kernel runs can write a reference.  Grading refuses to start while a reference is
 missing or older than its notebook (:func:`problems`).
 """
 import hashlib
@@ -15,6 +16,7 @@ import nbformat
 
 from course_utils import records
 from course_utils.references import REFERENCES, read, reference_path
+from grading import explanations
 from grading.notebook_cells import nbgrader_meta, source_text
 from grading.run_notebook import run
 
@@ -40,8 +42,11 @@ def cell_records(executed):
     return {nbgrader_meta(cell)["grade_id"]: records.from_outputs(cell.get("outputs", [])) for cell in test_cells(executed)}
 
 
-def write(path, assignment, notebook_name, source_checksum, found):
-    """Write one reference file: one line per record, so that a diff shows which check changed."""
+def write(path, assignment, notebook_name, source_checksum, found, explained=None):
+    """Write one reference file: one line per record, so that a diff shows which check changed.
+
+    ``explained`` (``{grade id: text}``, quizzes only) is stored as ``"explanations"``, one line per answer.
+    """
     lines = ["{", f' "assignment": {json.dumps(assignment)},', f' "notebook": {json.dumps(Path(notebook_name).name)},',
              f' "source_checksum": {json.dumps(source_checksum)},', f' "written_by": {json.dumps(COMMAND)},',
              ' "cells": {']
@@ -52,7 +57,13 @@ def write(path, assignment, notebook_name, source_checksum, found):
                      "value": records.encode(item["value"])}
             lines.append("   " + json.dumps(entry) + ("," if j < len(items) - 1 else ""))
         lines.append("  ]" + ("," if k < len(found) - 1 else ""))
-    lines += [" }", "}"]
+    lines.append(" }," if explained else " }")
+    if explained:
+        lines.append(' "explanations": {')
+        lines += [f"  {json.dumps(g)}: {json.dumps(text)}" + ("," if k < len(explained) - 1 else "")
+                  for k, (g, text) in enumerate(explained.items())]
+        lines.append(" }")
+    lines.append("}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -69,8 +80,10 @@ def record(course, assignments=None, root=REFERENCES):
         for name in course.notebooks(assignment):
             source = course.source / assignment / name
             executed = run(source, env={"NBGRADER_EXECUTION": "autograde"})
-            paths.append(write(reference_path(assignment, name, root), assignment, name,
-                               checksum(nbformat.read(source, as_version=4)), cell_records(executed)))
+            notebook = nbformat.read(source, as_version=4)
+            found = cell_records(executed)
+            paths.append(write(reference_path(assignment, name, root), assignment, name, checksum(notebook), found,
+                               explanations.lines(notebook, found)))
     return paths
 
 

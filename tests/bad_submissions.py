@@ -1024,6 +1024,46 @@ def fixtures(release_nb, source_nb):
     return found
 
 
+# --- issue 17: quiz answer keys ---
+# A quiz's key must never reach the kernel: a hook planted in one answer cell sees the source of every
+# later cell (hidden tests included) before it runs.  Graded as week1_quiz in a batch of its own.
+
+QUIZ_ASSIGNMENT = "week1_quiz"
+QUIZ_NOTEBOOK = "week1_quiz.ipynb"
+QUIZ_HOOK_SAW = "the hook read a key for"   # what the hook prints when it finds a key in a cell's source
+
+QUIZ_KEY_HOOK = '''answer_q1 = 999
+# Before each cell runs, look for its answer key in the cell's source (the hidden tests included) and,
+# when there is one, set the answer that the cell checks.
+import re as _re
+from IPython import get_ipython as _gi
+def _key(info):
+    found = _re.search(r"Answer key: (-?\\d+(?:\\.\\d+)?|[a-d])\\.", info.raw_cell)
+    name = _re.search(r'name="(answer_q\\d+)"', info.raw_cell)
+    if found and name:
+        value = found.group(1)
+        _gi().user_ns[name.group(1)] = value if value.isalpha() else float(value)
+        print("QUIZ_HOOK_SAW", name.group(1))
+_gi().events.register("pre_run_cell", _key)
+'''.replace("QUIZ_HOOK_SAW", QUIZ_HOOK_SAW)
+
+
+def quiz_fixtures(release_nb, source_nb):
+    """The quiz attack and its two controls (week1_quiz): the untouched release, the solved quiz, and the
+    untouched release whose first answer is wrong and plants the key-reading hook (scores like the blank)."""
+    auto = sum(p for g, p in grade_cells(source_nb).items() if g.startswith("test_"))
+    blank = (lambda _: copy(release_nb)) if release_nb is not None else None
+    hooked = (lambda _: set_code(copy(release_nb), "answer_q1", QUIZ_KEY_HOOK)) if release_nb is not None else None
+    solved = (lambda _: submissions.solved(release_nb, source_nb)) if release_nb is not None else None
+    return [
+        Fixture("quiz_blank", "code", "the untouched quiz release", one(blank, QUIZ_NOTEBOOK), score=0.0),
+        Fixture("quiz_solved", "code", "every auto-graded quiz answer right", one(solved, QUIZ_NOTEBOOK), score=auto),
+        Fixture("quiz_key_hook", "cheat", "the untouched quiz release; answer_q1 wrong, plus a pre_run_cell hook that "
+                "reads each test cell's source for its key and sets the answer", one(hooked, QUIZ_NOTEBOOK),
+                score=0.0, honest=0.0),
+    ]
+
+
 def marker_paths(course_root, student):
     """Where the writing cheats try to leave ``PWNED_<student>``."""
     course_root = Path(course_root)
@@ -1033,13 +1073,13 @@ def marker_paths(course_root, student):
             course_root / "references" / ASSIGNMENT / f"{name}.json", REPO / "references" / ASSIGNMENT / f"{name}.json"]
 
 
-def write(submitted, catalogue, with_sandbox_cheats=False):
-    """Write the fixtures under ``submitted/<student>/week2_numpy_basics/``; returns the students written."""
+def write(submitted, catalogue, with_sandbox_cheats=False, assignment=ASSIGNMENT):
+    """Write the fixtures under ``submitted/<student>/<assignment>/``; returns the students written."""
     written = []
     for fixture in catalogue:
         if fixture.sandbox and not with_sandbox_cheats:
             continue
-        folder = Path(submitted) / fixture.student / ASSIGNMENT
+        folder = Path(submitted) / fixture.student / assignment
         folder.mkdir(parents=True, exist_ok=True)
         for name, content in fixture.files(fixture.student).items():
             (folder / name).parent.mkdir(parents=True, exist_ok=True)

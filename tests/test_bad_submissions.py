@@ -567,3 +567,45 @@ def test_floods_past_the_output_cap_leave_a_small_graded_notebook_and_a_note(gra
         assert notebook.stat().st_size < 17 * 2 ** 20
         assert "widgets" not in load(notebook)["metadata"]
     assert graded["status"][bs.VICTIM].score == 10
+
+
+# --- issue 17: quiz answer keys ---
+
+QUIZ_SOURCE = REPO_ROOT / "notebooks" / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK
+
+
+@pytest.fixture(scope="module")
+def quiz_batch(tmp_path_factory):
+    """week1_quiz released in a course of its own, the quiz fixtures submitted and graded in one batch:
+    ``(course, {student: status}, {student: autograded notebook})``."""
+    course = copy_course(tmp_path_factory.mktemp("quiz") / "course")
+    release.generate(course, [bs.QUIZ_ASSIGNMENT])
+    catalogue = bs.quiz_fixtures(load(course.release_dir / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK), load(QUIZ_SOURCE))
+    bs.write(course.submitted, catalogue, assignment=bs.QUIZ_ASSIGNMENT)
+    statuses = autograde.autograde(course, assignments=[bs.QUIZ_ASSIGNMENT], jobs=2, timeout=TIMEOUT,
+                                   wall_seconds=WALL_SECONDS, unisolated=not SANDBOX)
+    graded = {f.student: load(course.autograded / f.student / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK)
+              for f in catalogue if (course.autograded / f.student / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK).is_file()}
+    return course, {s.student: s for s in statuses}, graded
+
+
+@pytest.mark.parametrize("fixture", bs.quiz_fixtures(None, load(QUIZ_SOURCE)), ids=lambda f: f.student)
+def test_quiz_outcome(quiz_batch, fixture):
+    """The hook that reads each test cell's source before it runs finds no key there: it scores like the blank quiz."""
+    _, statuses, graded = quiz_batch
+    status = statuses[fixture.student]
+    assert status.graded and status.score == fixture.score, status.line()
+    outputs = json.dumps([c.get("outputs", []) for c in graded[fixture.student]["cells"]])
+    assert bs.QUIZ_HOOK_SAW not in outputs, f"{fixture.student}: a key reached the kernel"
+
+
+def test_every_graded_quiz_answer_is_explained_after_grading(quiz_batch):
+    """The explanations are added outside the kernel, for blank, wrong and right answers alike."""
+    _, _, graded = quiz_batch
+    tests = [g for g in grade_cells(load(QUIZ_SOURCE)) if g.startswith("test_")]
+    for student, notebook in graded.items():
+        for c in notebook["cells"]:
+            if nbgrader_meta(c).get("grade_id") in tests:
+                text = "".join("".join(o.get("text", "")) for o in c.get("outputs", [])
+                               if o.get("output_type") == "stream")
+                assert "Answer key: " in text, (student, nbgrader_meta(c)["grade_id"], text)

@@ -1,4 +1,4 @@
-"""Quizzes: the release holds no answer key, and every question is graded right in release -> autograde.
+"""Quizzes: no key reaches a release or a kernel, the questions are fair, and every one is graded right.
 
 Two students answer every quiz, and are graded in the same batch as the demo round trip
 (``demo_batch`` in conftest.py, so the quizzes are released and graded once): right answers written in
@@ -7,18 +7,32 @@ wrong form for odd ones). The demo's bob submits the untouched release; alice th
 """
 import ast
 import json
+import math
 import re
+from collections import Counter
 
 import pytest
 from nbgrader.api import Gradebook
 
+from course_utils.references import read, reference_path
+from grading import explanations
 from grading.course import REPO_ROOT
-from grading.notebook_cells import grade_cells, load, nbgrader_meta, source_text, strip_markers
+from grading.notebook_cells import (
+    HIDDEN_REGION,
+    SOLUTION_REGION,
+    grade_cells,
+    load,
+    nbgrader_meta,
+    source_text,
+    strip_markers,
+)
 from grading.pipeline import submissions
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]  # shares the demo batch
 QUIZZES = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*_quiz") if any(p.glob("*.ipynb")))
 ANSWER = re.compile(r"^answer_q(\d+)$")
+QUESTION = re.compile(r"^### Question (\d+) \(")
+OPTION = re.compile(r"^- \(([a-z])\) (.+)$", re.M)
 
 
 def quiz_notebook(assignment):
@@ -108,6 +122,126 @@ def test_quiz_has_enough_questions(assignment):
     for cell in notebook["cells"]:
         if nbgrader_meta(cell).get("grade") and nbgrader_meta(cell).get("solution"):
             assert cell["cell_type"] == "markdown" and "**Rubric" in source_text(cell), nbgrader_meta(cell)["grade_id"]
+
+
+def multiple_choice(notebook):
+    """``[(question, key letter, {letter: option text})]`` of a source quiz's multiple-choice questions."""
+    key = answer_key(notebook)
+    found = []
+    for cell in notebook["cells"]:
+        heading = QUESTION.match(source_text(cell)) if cell["cell_type"] == "markdown" else None
+        options = dict(OPTION.findall(source_text(cell)))
+        if heading and options:
+            found.append((int(heading.group(1)), key[f"answer_q{heading.group(1)}"], options))
+    return found
+
+
+@pytest.mark.parametrize("assignment", QUIZZES)
+def test_no_letter_is_the_key_of_more_than_a_third_of_the_week(assignment):
+    """Rounded up: a week of 4 to 6 multiple-choice questions uses each letter at most twice."""
+    questions = multiple_choice(quiz_notebook(assignment)[1])
+    assert questions and all(sorted(options) == list("abcd") for _, _, options in questions)
+    counts = Counter(key for _, key, _ in questions)
+    assert max(counts.values()) <= math.ceil(len(questions) / 3), counts
+
+
+def test_every_letter_is_a_key_about_as_often_over_the_course():
+    keys = [key for a in QUIZZES for _, key, _ in multiple_choice(quiz_notebook(a)[1])]
+    counts = Counter(keys)
+    assert set(counts) == set("abcd") and all(len(keys) / 6 <= n <= len(keys) / 3 for n in counts.values()), counts
+
+
+def test_the_key_is_not_the_longest_or_shortest_option_more_often_than_chance():
+    """Over the course, the key is among the longest options no more often than a letter drawn at random would
+    be (ties count for every tied option), the same for the shortest, and never stands out by its length."""
+    longest = shortest = chance_longest = chance_shortest = 0
+    for assignment in QUIZZES:
+        for question, key, options in multiple_choice(quiz_notebook(assignment)[1]):
+            lengths = {letter: len(text) for letter, text in options.items()}
+            top, bottom = max(lengths.values()), min(lengths.values())
+            longest += lengths[key] == top
+            shortest += lengths[key] == bottom
+            chance_longest += list(lengths.values()).count(top) / len(lengths)
+            chance_shortest += list(lengths.values()).count(bottom) / len(lengths)
+            others = max(n for letter, n in lengths.items() if letter != key)
+            assert lengths[key] <= 1.2 * others, f"{assignment} Q{question}: the key is the longest by far {lengths}"
+    assert longest <= chance_longest, f"the key is the longest option in {longest} questions (chance: {chance_longest})"
+    assert shortest <= chance_shortest, f"the key is the shortest in {shortest} questions (chance: {chance_shortest})"
+
+
+def numbers(text):
+    """The numeric tokens of a text (not parts of names such as ``q1`` or of numbers such as ``1e-06``)."""
+    return set(re.findall(r"(?<![\w.-])-?\d+(?:\.\d+)?(?![\w.])", text))
+
+
+@pytest.mark.parametrize("assignment", QUIZZES)
+def test_no_key_or_explanation_is_in_a_cell_the_kernel_runs(assignment):
+    """Under grading the kernel runs the student's answer cells and every other code cell of the source, hidden tests
+    included (a hook can read them before they run): none may hold an answer's key or its explanation."""
+    _, source = quiz_notebook(assignment)
+    key, why = answer_key(source), explanations.written(source)
+    assert set(why) == {f"test_{g.removeprefix('answer_')}" for g in key}, "every auto-graded answer needs a # Why:"
+    run = "\n".join(SOLUTION_REGION.sub("", source_text(c)) for c in source["cells"] if c["cell_type"] == "code")
+    assert "Answer key" not in run and "Why:" not in run
+    for text in why.values():
+        assert text[:40] not in run, text
+    for cell in source["cells"]:
+        grade_id = nbgrader_meta(cell).get("grade_id", "")
+        if grade_id.startswith("test_"):
+            value = key[f"answer_{grade_id.removeprefix('test_')}"]
+            text = "\n".join(HIDDEN_REGION.findall(source_text(cell)))
+            if isinstance(value, str):
+                assert not re.search(rf"['\"]{value}['\"]", text), f"{assignment} {grade_id}: the key {value!r}"
+            else:
+                written = {f"{value:g}", f"{float(value)!r}"}
+                assert not written & numbers(text), f"{assignment} {grade_id}: the key {value}"
+
+
+@pytest.mark.parametrize("assignment", QUIZZES)
+def test_the_reference_explains_each_answer_with_its_key(assignment):
+    name, source = quiz_notebook(assignment)
+    reference = read(reference_path(assignment, name))
+    assert reference["explanations"] == explanations.lines(source, reference["cells"])
+    for grade_id, text in reference["explanations"].items():
+        value = answer_key(source)[f"answer_{grade_id.removeprefix('test_')}"]
+        key = explanations.key_text(value if isinstance(value, str) else float(value))
+        assert text.startswith(f"Answer key: {key}. "), text
+
+
+@pytest.mark.parametrize("assignment", QUIZZES)
+def test_each_rubric_has_a_rule_and_a_sample_answer_per_score_level(assignment):
+    _, notebook = quiz_notebook(assignment)
+    for cell in notebook["cells"]:
+        meta = nbgrader_meta(cell)
+        if not (meta.get("grade") and meta.get("solution")):
+            continue
+        points = meta["points"]
+        text = source_text(cell)
+        assert f"**Rubric ({points:g} point" in text, meta["grade_id"]
+        levels = [points - 0.5 * k for k in range(int(points / 0.5) + 1)]
+        blocks = re.split(r"^- \*\*", text.split("**Rubric", 1)[1], flags=re.M)[1:]
+        assert [float(b.split(" point")[0]) for b in blocks] == levels, (meta["grade_id"], blocks)
+        for block in blocks:
+            rule, _, sample = block.partition("*Sample:*")
+            assert len(rule) > 30 and len(sample.strip().strip('"')) > 30, (meta["grade_id"], block)
+
+
+def test_quiz_points_follow_the_work():
+    """Auto-graded questions 0.25 points, written ones 1 (see the README): the quizzes are about a fifth of the
+    course's points for about an eighth of its work."""
+    quiz = course = 0.0
+    for path in (REPO_ROOT / "notebooks").glob("*/*.ipynb"):
+        points = sum(grade_cells(load(path)).values()) + sum(
+            nbgrader_meta(c)["points"] for c in load(path)["cells"]
+            if nbgrader_meta(c).get("grade") and nbgrader_meta(c).get("solution"))
+        course += points
+        quiz += points if path.parent.name in QUIZZES else 0.0
+    for assignment in QUIZZES:
+        for cell in quiz_notebook(assignment)[1]["cells"]:
+            meta = nbgrader_meta(cell)
+            if meta.get("grade"):
+                assert meta["points"] == (1 if meta.get("solution") else 0.25), (assignment, meta["grade_id"])
+    assert 0.12 <= quiz / course <= 0.25, f"quizzes {quiz:g} of {course:g} points"
 
 
 def test_release_holds_no_answer_key(graded):

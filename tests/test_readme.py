@@ -15,6 +15,7 @@ def test_readme_syllabus_matches_notebooks():
     readme = (ROOT / "README.md").read_text()
     for row in syllabus.rows():
         assert row in readme, f"README syllabus is out of date; `python tools/syllabus.py` prints:\n{row}"
+    assert syllabus.summary() in readme.replace("\n", " "), f"README points are out of date: {syllabus.summary()}"
 
 
 def test_every_make_target_the_docs_name_exists():

@@ -1,4 +1,4 @@
-"""Print the README's syllabus table from the notebooks themselves (tests/test_readme.py compares).
+"""Print the README's syllabus table and its points summary from the notebooks (tests/test_readme.py compares).
 
 Notebooks are ordered by the title in their first cell, ``# Week N (k/n): ...`` or ``# Week N: ...``;
 a week's quiz, ``# Week N quiz: ...``, comes after its notebooks.
@@ -25,21 +25,42 @@ def notebooks():
     return sorted(found, key=lambda item: item[:3])
 
 
+def graded(notebook):
+    """``(test cells' metadata, written answers' metadata)`` of a notebook."""
+    meta = [c.get("metadata", {}).get("nbgrader", {}) for c in notebook["cells"]]
+    return ([m for m in meta if m.get("grade") and not m.get("solution")],
+            [m for m in meta if m.get("grade") and m.get("solution")])
+
+
+def points(cells):
+    return sum(float(m.get("points", 0)) for m in cells)
+
+
 def rows():
     for week, quiz, _, title, path, notebook in notebooks():
         meta = [c.get("metadata", {}).get("nbgrader", {}) for c in notebook["cells"]]
-        tests = [m for m in meta if m.get("grade") and not m.get("solution")]
-        written = [m for m in meta if m.get("grade") and m.get("solution")]
-        points = sum(float(m.get("points", 0)) for m in tests + written)
+        tests, written = graded(notebook)
+        total = points(tests + written)
         title = title[0].upper() + title[1:]
         if quiz:
             title = f"Quiz: {title}"
             exercises = f"{len(tests) + len(written)} questions: {len(tests)} auto-graded, {len(written)} written"
         else:
             exercises = ", ".join(f"`{m['grade_id']}`" for m in meta if m.get("solution"))
-        yield f"| {week} | {title} (`{path.parent.name}`) | {exercises} | {points:g} |"
+        yield f"| {week} | {title} (`{path.parent.name}`) | {exercises} | {total:g} |"
+
+
+def summary():
+    """The sentence under the table: the course's points, the quizzes' share, the written answers'."""
+    found = [(quiz, *graded(notebook)) for _, quiz, _, _, _, notebook in notebooks()]
+    course = sum(points(tests + written) for _, tests, written in found)
+    quizzes = sum(points(tests + written) for quiz, tests, written in found if quiz)
+    written = sum(points(written) for _, _, written in found)
+    return (f"{course:g} points in all: {course - quizzes:g} for the notebooks and {quizzes:g} "
+            f"({100 * quizzes / course:.0f} %) for the quizzes, {written:g} of them for the quizzes' written answers,")
 
 
 if __name__ == "__main__":
     print("| week | notebook (assignment) | graded exercises | points |\n|---|---|---|---|")
     print("\n".join(rows()))
+    print(f"\n{summary()}")

@@ -24,6 +24,7 @@ from nbconvert.exporters import HTMLExporter
 from nbformat.v4 import new_output
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 
+from grading import explanations
 from grading.notebook_cells import HIDDEN_REGION, nbgrader_meta, source_text
 from grading.plugins.verification import VERDICTS, failure_output
 
@@ -76,7 +77,9 @@ class GraderVerdicts(NbGraderPreprocessor):
                 continue
             meta = nbgrader_meta(cell)
             if meta.get("grade") and not meta.get("solution"):
-                cell.outputs = [verdict_output(verdicts.get(meta.get("grade_id")))]
+                verdict = verdicts.get(meta.get("grade_id"))
+                explanation = (verdict or {}).get("explanation")
+                cell.outputs = [verdict_output(verdict)] + ([explanations.output(explanation)] if explanation else [])
             elif hidden and k > hidden[0] and cell.outputs:
                 cell.outputs = [new_output("stream", name="stdout", text=DROPPED)]
         return nb, resources

@@ -11,9 +11,12 @@ with a reason the student can act on; nbgrader then scores and stores that verdi
 score is edited afterwards.  Each test cell's verdict, in the grader's own words, is also kept in the
 notebook's metadata (``VERDICTS``): the feedback shows it instead of anything the kernel printed
 (:class:`grading.plugins.feedback.GraderVerdicts`).  Configured in ``nbgrader_config.py``, so ``make autograde``,
-``nbgrader autograde`` and Formgrader's *Autograde* button all apply it.
+``nbgrader autograde`` and Formgrader's *Autograde* button all apply it.  A quiz's test cell also gets the
+explanation of its answer from the reference file (:mod:`grading.explanations`): no key or explanation
+enters the kernel.
 """
 import builtins
+import json
 import re
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from traitlets import Enum, Unicode
 from course_utils import records
 from course_utils.checks import first_problem, with_case
 from course_utils.references import REFERENCES, read, reference_path
+from grading import explanations
 from grading.notebook_cells import nbgrader_meta, source_text
 from grading.recording import COMMAND, checksum
 
@@ -141,11 +145,17 @@ class VerifyChecks(NbGraderPreprocessor):
             raise RuntimeError(f"{path} was recorded from another version of {source}: {again}")
         return reference["cells"]
 
+    def quiz_explanations(self, assignment, notebook_id):
+        """``{grade id: line explaining a quiz answer's key}`` of the reference file (``{}``: not a quiz)."""
+        path = reference_path(assignment, notebook_id, self.references_directory)
+        return json.loads(path.read_text(encoding="utf-8")).get("explanations", {})
+
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         self._expected = self.expected(info["assignment"], info["notebook"])
         nb.metadata[VERDICTS] = {}  # whatever the submission brought is replaced
         self._verdicts = nb.metadata[VERDICTS]  # (NotebookNode stores a copy of the dict it is given)
+        self._explanations = self.quiz_explanations(info["assignment"], info["notebook"])
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -153,9 +163,12 @@ class VerifyChecks(NbGraderPreprocessor):
         if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
             return cell, resources
         outputs = cell.get("outputs", [])
+        explanation = self._explanations.get(meta.get("grade_id"))
+        if explanation:  # shown whatever the verdict, blank answers included
+            cell.outputs = outputs = [*outputs, explanations.output(explanation)]
         expected = self._expected.get(meta.get("grade_id"))
         if any(o.get("output_type") == "error" for o in outputs):  # already a failure, with the kernel's message
-            self._verdicts[meta.get("grade_id")] = {"passed": False,
+            self._verdicts[meta.get("grade_id")] = {"passed": False, "explanation": explanation,
                                                     "reason": stop_reason(outputs, expected, source_text(cell))}
             return cell, resources
         if expected is None:
@@ -167,5 +180,5 @@ class VerifyChecks(NbGraderPreprocessor):
             results = [k for k, o in enumerate(outputs) if o.get("output_type") == "execute_result"]
             outputs.insert(results[0] if results else len(outputs), failure_output(reason))
             cell.outputs = outputs
-        self._verdicts[meta.get("grade_id")] = {"passed": not reason, "reason": reason}
+        self._verdicts[meta.get("grade_id")] = {"passed": not reason, "reason": reason, "explanation": explanation}
         return cell, resources
