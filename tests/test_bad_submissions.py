@@ -31,7 +31,7 @@ import bad_submissions as bs
 import unprivileged
 from course_utils.paths import DATA_DIR
 from course_utils.references import reference_folder, reference_path
-from grading import autograde, budgets, release
+from grading import autograde, budgets, release, sandbox
 from grading.course import REPO_ROOT, copy_course
 from grading.notebook_cells import grade_cells, load, nbgrader_meta
 from nbgrader.api import Gradebook
@@ -439,7 +439,8 @@ def test_the_report_says_which_budgets_held(graded):
     enforced = autograde.read_enforced(graded["course"])
     assert {"memory", "processes", "wall_seconds", "tmp_mb", "work_mb", "identity"} <= set(enforced), enforced
     if graded["run"] == "root":
-        assert enforced["identity"].startswith("uid 61184, no capabilities"), enforced
+        uid = re.fullmatch(r"uid (\d+) of its own, no capabilities \(setpriv\)", enforced["identity"])
+        assert uid and sandbox.SANDBOX_UID <= int(uid[1]) < sandbox.SANDBOX_UID + sandbox.SANDBOX_UIDS, enforced
     elif graded["run"] == "ordinary_user":  # a lecturer's server: no cgroup of its own, limits per process
         assert enforced["identity"] == f"uid {unprivileged.NOBODY} (the grading user), no capabilities", enforced
         assert enforced["memory"] == "RLIMIT_AS (per process)", enforced
