@@ -676,6 +676,39 @@ TWIN_IMPORTLIB = ("import importlib as _il\n"
                   + TWIN_SIGMOID.format(call="_h"))
 
 
+# --- issue 18 ---
+HOG_CELLS, HOG_SLEEP = 3, 8   # the fork_hog holds every task it can get for 24 s, each cell under the 10 s timeout
+FORK_HOG = '''
+# Take every process slot the kernel's uid may have (RLIMIT_NPROC counts them over the whole machine; 64 was the
+# limit), up to 200, and keep taking those that free up until the last added cell: a kernel sharing this uid
+# cannot start meanwhile.
+import threading, time
+threading.stack_size(64 * 1024)
+_hog_release = threading.Event()
+def _hog():
+    _held = 0
+    while not _hog_release.is_set():
+        if _held >= 200:
+            time.sleep(0.1)
+            continue
+        try:
+            threading.Thread(target=_hog_release.wait, daemon=True).start()
+            _held += 1
+        except RuntimeError:
+            time.sleep(0.02)
+    print("fork_hog held", _held, "threads")
+threading.Thread(target=_hog, daemon=True).start()
+'''
+HOG_END = "_hog_release.set()\ntime.sleep(0.5)  # fork_hog lets go\n"
+
+
+def hog_cells(nb, student):
+    """The fork_hog's holding cells, added at the end of the notebook (they sleep while the threads are held)."""
+    for k in range(HOG_CELLS):
+        nb["cells"].append(code_cell(f"import time\ntime.sleep({HOG_SLEEP})  # fork_hog holds {k}\n"))
+    nb["cells"].append(code_cell(HOG_END))
+
+
 def planted(code, student):
     return code.replace("REPO", str(REPO)).replace("VICTIM", VICTIM).replace("MARKER", MARKER) \
         .replace("STUDENT", student).replace("FLOOD_MIB", str(FLOOD_MIB))
@@ -994,6 +1027,12 @@ def fixtures(release_nb, source_nb):
     def slow_cells(nb, student):
         for k in range(WALL_CELLS):
             nb["cells"].append(code_cell(f"import time\ntime.sleep({WALL_SLEEP})  # slow cell {k}\n"))
+    # --- issue 18 ---
+    add("fork_hog", "cheat", f"partial; holds every thread its uid may start for {HOG_CELLS * HOG_SLEEP} s (kernels of "
+        "other students sharing the uid could not start)", one(edited(b.partial, lambda nb, s: (
+            append_code(nb, "sigmoid", planted(FORK_HOG, s)), hog_cells(nb, s)))),
+        score=partial_score, honest=partial_score, sandbox=True)
+
     add("wall_clock", "cheat", f"partial; {WALL_CELLS} added cells sleep {WALL_SLEEP} s each, under the cell timeout",
         one(edited(b.partial, slow_cells)), reason="wall clock", honest=partial_score, sandbox=True)
 

@@ -41,6 +41,7 @@ from grading.notebook_cells import grade_cells, hidden_lines, load, nbgrader_met
 from grading.pipeline import autograde, release
 from grading.plugins.verification import VERDICTS
 from grading.sandbox import budgets
+from grading.sandbox import bwrap as sandbox
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bad_submissions")]
 
@@ -452,7 +453,8 @@ def test_the_report_says_which_budgets_held(graded):
     enforced = autograde.read_enforced(graded["course"])
     assert {"memory", "processes", "wall_seconds", "tmp_mb", "work_mb", "identity"} <= set(enforced), enforced
     if graded["run"] == "root":
-        assert enforced["identity"].startswith("uid 61184, no capabilities"), enforced
+        uid = re.fullmatch(r"uid (\d+) of its own, no capabilities \(setpriv\)", enforced["identity"])
+        assert uid and sandbox.SANDBOX_UID <= int(uid[1]) < sandbox.SANDBOX_UID + sandbox.SANDBOX_UIDS, enforced
     elif graded["run"] == "ordinary_user":  # a lecturer's server: no cgroup of its own, limits per process
         assert enforced["identity"] == f"uid {unprivileged.NOBODY} (the grading user), no capabilities", enforced
         assert enforced["memory"] == "RLIMIT_AS (per process)", enforced

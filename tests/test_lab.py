@@ -22,8 +22,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+HTTP_SECONDS = 120  # generous: the outcome does not depend on it (formgrader's first page took over 10 s under load)
+START_SECONDS = 300
+
+
 def get(port, path):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}?token={TOKEN}", timeout=10) as response:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}?token={TOKEN}", timeout=HTTP_SECONDS) as response:
         return response.status, response.read().decode()
 
 
@@ -38,7 +42,7 @@ def lab(tmp_path_factory):
         # as `make lab` does: nbgrader's gradebook runs the environment's `alembic` command
         env=dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])))
     try:
-        deadline = time.time() + 60
+        deadline = time.time() + START_SECONDS
         while True:
             try:
                 get(port, "/api/status")

@@ -174,8 +174,8 @@ class Limits:
 def rlimits(budget, own_uid):
     """``[(resource, value)]`` for the process limits the kernel gets in every case.
 
-    ``RLIMIT_NPROC`` counts every process of the real uid, so it only makes sense for a uid of the
-    sandbox's own (``own_uid``).
+    ``RLIMIT_NPROC`` counts every process of the real uid on the machine, so it only makes sense for a
+    uid of the kernel's own (``own_uid``, :mod:`grading.sandbox.uids`).
     """
     limits = [(resource.RLIMIT_CPU, budget.cpu_seconds), (resource.RLIMIT_CORE, 0),
               (resource.RLIMIT_FSIZE, max(budget.work_mb, budget.tmp_mb) * 2 ** 20),
@@ -205,7 +205,7 @@ def apply(name, budget, own_uid):
     extra = rlimits(budget, own_uid)
     if found.cgroup is None:  # say so when a budget does not hold: the report is what the instructor reads
         found.enforced["memory"] = "RLIMIT_AS (per process)"
-        found.enforced["processes"] = "RLIMIT_NPROC (the sandbox uid)" if own_uid else NOT_LIMITED
+        found.enforced["processes"] = "RLIMIT_NPROC (the kernel's own uid)" if own_uid else NOT_LIMITED
     found.enforced.setdefault("cpus", NOT_LIMITED)
     for which, value in extra:
         resource.setrlimit(which, (value, value))

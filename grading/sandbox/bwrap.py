@@ -11,11 +11,13 @@ What the kernel sees (everything else on the machine does not exist for it):
   itself is read-only, so nothing can be written anywhere else;
 - a cleared environment, no network, its own pid, IPC and UTS namespaces, a new terminal session.
 
-Identity: when grading runs as root, the launcher first becomes a dedicated unprivileged uid
-(``setpriv --reuid/--regid --clear-groups``, every capability and the bounding set dropped, no new
-privileges); bubblewrap then runs unprivileged in a user namespace of its own, where it cannot
-create further user namespaces (``--disable-userns``).  Run by an ordinary user, the kernel keeps
-that user's uid but the same file system, namespaces and budgets.
+Identity: when grading runs as root, the launcher takes an unprivileged uid no other kernel has
+(:mod:`grading.sandbox.uids`) and becomes it (``setpriv --reuid/--regid --clear-groups``, every capability
+and the bounding set dropped, no new privileges), so per-uid limits count this kernel only;
+bubblewrap then runs unprivileged in a user namespace of its own, where it cannot create further
+user namespaces (``--disable-userns``).  Run by an ordinary user, the kernel keeps that user's uid
+(bubblewrap's user namespace maps it to itself) with the same file system, namespaces and budgets,
+but per-uid limits are shared with every process of that user, so none is set.
 
 The notebooks are copied in from file descriptors the launcher opened without following links.
 """
@@ -28,7 +30,8 @@ import course_utils
 from course_utils.datasets import cat_data_dir
 from course_utils.paths import DATA_DIR
 
-SANDBOX_UID = 61184   # default uid and gid of the kernel when grading runs as root (no entry in /etc/passwd needed)
+SANDBOX_UID = 61184   # first uid (and gid) of the kernels when grading runs as root (no entry in /etc/passwd needed)
+SANDBOX_UIDS = 256    # kernels alive at once on the machine, each with a uid of its own (grading.sandbox.uids)
 HOME = "/home/student"
 WORK = HOME + "/work"
 SYSTEM = ["/usr", "/etc/ld.so.cache", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/localtime",

@@ -48,7 +48,10 @@ class SandboxedKernelManager(AsyncKernelManager):
     wall_seconds = Integer(_DEFAULT.wall_seconds, help="Wall clock of one notebook, start to end (seconds)").tag(config=True)
     tmp_mb = Integer(_DEFAULT.tmp_mb, help="Size of the kernel's /tmp (MiB)").tag(config=True)
     work_mb = Integer(_DEFAULT.work_mb, help="Size of the kernel's working copy and HOME (MiB)").tag(config=True)
-    uid = Integer(sandbox.SANDBOX_UID, help="Unprivileged uid and gid of the kernel when grading runs as root").tag(config=True)
+    uid = Integer(sandbox.SANDBOX_UID, help="First unprivileged uid (and gid) of the kernels when grading runs as root"
+                  ).tag(config=True)
+    uid_count = Integer(sandbox.SANDBOX_UIDS, help="Uids from `uid` on: each kernel alive takes one of its own"
+                        ).tag(config=True)
     report = Unicode("", help="File the launcher appends one JSON line per kernel to (budgets, end)").tag(config=True)
     twins = Dict(help="{course_utils module: [function names]} that refuse to run in this kernel (the twins of "
                  "the graded exercises; set by SandboxedExecute)")
@@ -90,8 +93,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         label = "/".join(Path(folder).parts[-2:]) if folder else ""
         self._label = label
         (runtime / SETTINGS).write_text(json.dumps({
-            "budget": self.budget().as_dict(), "uid": self.uid, "notebooks": folder, "label": label,
-            "report": self.report, "unisolated": unisolated, "twins": self.twins}))
+            "budget": self.budget().as_dict(), "uid": self.uid, "uid_count": self.uid_count, "notebooks": folder,
+            "label": label, "report": self.report, "unisolated": unisolated, "twins": self.twins}))
         env = {k: os.environ[k] for k in ("PATH", *sandbox.PASSED_ENV) if k in os.environ}
         kw.update(cwd=str(runtime), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return await super()._async_pre_start_kernel(**kw)

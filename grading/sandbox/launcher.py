@@ -27,7 +27,7 @@ from pathlib import Path
 
 import course_utils
 from grading.plugins.delegation import refusing_source
-from grading.sandbox import budgets
+from grading.sandbox import budgets, uids
 from grading.sandbox import bwrap as sandbox
 
 SETTINGS = "sandbox.json"
@@ -111,9 +111,12 @@ def command(runtime, settings, inside):
     """``(argv, fds, limits)``: the sandboxed command running ``inside`` for the kernel whose folder is ``runtime``."""
     budget = budgets.Budget.from_dict(settings.get("budget", {}))
     root = os.geteuid() == 0
-    uid = int(settings.get("uid") or sandbox.SANDBOX_UID) if root else None
+    uid = None
+    if root:  # the lock on the uid is held by this process until it ends: no other kernel gets the uid meanwhile
+        uid, _ = uids.take(int(settings.get("uid") or sandbox.SANDBOX_UID),
+                           int(settings.get("uid_count") or sandbox.SANDBOX_UIDS))
     limits = budgets.apply(f"k{os.getpid()}", budget, own_uid=root)
-    limits.enforced["identity"] = f"uid {uid}, no capabilities (setpriv)" if root else \
+    limits.enforced["identity"] = f"uid {uid} of its own, no capabilities (setpriv)" if root else \
         f"uid {os.getuid()} (the grading user), no capabilities"
     if root:
         for path in [runtime, *runtime.iterdir()]:

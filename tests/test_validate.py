@@ -1,0 +1,43 @@
+"""JupyterLab's Validate (nbgrader's validator) agrees with grading: a solved notebook validates with no failure,
+the release as handed out fails exactly its test cells.
+
+A test cell that leaves a value as its output (a bare call returning a number) is read by the validator as a
+partial score, so "partial credit" would be reported on correct work.
+"""
+import json
+
+import pytest
+from nbgrader.validator import Validator
+
+from grading.course import REPO_ROOT, copy_course
+from grading.notebook_cells import grade_cells, load, nbgrader_meta, source_text
+from grading.pipeline import release, submissions
+
+pytestmark = pytest.mark.slow  # starts sandboxed kernels and nbgrader
+
+NOTEBOOKS = sorted(p.relative_to(REPO_ROOT / "notebooks") for p in (REPO_ROOT / "notebooks").glob("*/*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    made = copy_course(tmp_path_factory.mktemp("validate") / "course")
+    release.generate(made, sorted({p.parts[0] for p in NOTEBOOKS}))
+    return made
+
+
+def validate(notebook, folder, name):
+    path = folder / name
+    path.write_text(json.dumps(notebook))
+    return Validator().validate(str(path))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=str)
+def test_validate_passes_a_solved_notebook_and_fails_every_test_of_the_release(course, notebook, tmp_path):
+    release_nb = load(course.release_dir / notebook)
+    source_nb = load(course.source / notebook)
+    found = validate(submissions.solved(release_nb, source_nb), tmp_path, "solved_" + notebook.name)
+    assert not found.get("failed") and not found.get("changed"), found.get("failed") or found.get("changed")
+    tests = {source_text(c).strip() for c in release_nb["cells"]
+             if nbgrader_meta(c).get("grade_id") in grade_cells(release_nb) and not nbgrader_meta(c).get("solution")}
+    found = validate(release_nb, tmp_path, notebook.name)
+    assert {f["source"].strip() for f in found.get("failed", [])} == tests
