@@ -5,6 +5,7 @@ The course id and the exchange root are set here and nowhere else: `make publish
 Students need the same two values; on the hub, deploy/ writes them into the environment's global
 nbgrader_config.py. COURSE_EXCHANGE overrides the exchange root (e.g. for a test).
 """
+
 import os
 from pathlib import Path
 
@@ -78,15 +79,15 @@ c.GenerateFeedback.preprocessors = [
 # ---- The grading sandbox (grading/sandbox/bwrap.py, README "Security").  Every kernel nbgrader starts to
 # autograde (make autograde, `nbgrader autograde`, Formgrader's Autograde button) runs in it, whatever
 # kernelspec the notebook names; without a working sandbox autograding refuses and says how to fix it.
-c.SandboxedExecute.max_output_mb = 16          # output accepted from one notebook's kernel; the rest is dropped
+c.SandboxedExecute.max_output_mb = 16  # output accepted from one notebook's kernel; the rest is dropped
 # Budgets of one notebook's kernel, all of its processes together where a cgroup is writable
 # (else per process; see `python -m grading.sandbox.launcher --probe` for what this machine enforces).
 c.SandboxedKernelManager.memory_mb = 2048
 c.SandboxedKernelManager.processes = 64
 c.SandboxedKernelManager.cpus = 1.0
 c.SandboxedKernelManager.cpu_seconds = 900
-c.SandboxedKernelManager.wall_seconds = 900    # per notebook; each cell also has Execute.timeout
-c.SandboxedKernelManager.tmp_mb = 256          # size of /tmp
-c.SandboxedKernelManager.work_mb = 256         # size of the working copy and HOME
+c.SandboxedKernelManager.wall_seconds = 900  # per notebook; each cell also has Execute.timeout
+c.SandboxedKernelManager.tmp_mb = 256  # size of /tmp
+c.SandboxedKernelManager.work_mb = 256  # size of the working copy and HOME
 # Loud opt-in to grade WITHOUT isolation when the sandbox does not work (trusted submissions only):
 c.SandboxedKernelManager.allow_unisolated = False

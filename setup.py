@@ -4,6 +4,7 @@ data sets, which ``make data`` rebuilds) is shipped inside the wheel as ``course
 The package list is found, not written out, so the student bundle (``course_utils/`` and ``data/``
 without ``grading/``) installs with this same file.
 """
+
 from pathlib import Path
 
 from setuptools import find_packages, setup

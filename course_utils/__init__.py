@@ -6,6 +6,7 @@ build (``sigmoid``, ``softmax``...): these *twins* refuse to stand in for the ex
 exercise is graded (:mod:`grading.plugins.delegation`).
 Importing the package under grading makes figures quiet (:func:`course_utils.runtime.quiet_figures`).
 """
+
 from .runtime import quiet_figures as _quiet_figures
 
 __version__ = "0.1.0"

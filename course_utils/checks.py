@@ -9,6 +9,7 @@ difference is a usual mistake (a missing 1/m, a transposed result, ...) the mess
 In a notebook a failing check shows only its message, not a traceback through this package; when
 the student's own code raised, the traceback is kept, trimmed to the student's frames.
 """
+
 import contextlib
 import copy
 import io
@@ -156,8 +157,13 @@ def _finite_problem(path, got, expected):
 
 def _integral(value):
     """An int (or integer NumPy scalar or 0-d array), not a bool."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) or \
-        isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu"
+    return (
+        isinstance(value, (int, np.integer))
+        and not isinstance(value, (bool, np.bool_))
+        or isinstance(value, np.ndarray)
+        and value.ndim == 0
+        and value.dtype.kind in "iu"
+    )
 
 
 def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None, echo=True):
@@ -186,7 +192,9 @@ def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None, ec
                 f"{path} is {float(got_arr):.8g} but expected {float(exp_arr):.8g} "
                 f"(difference {float(gap):.3g}, tolerance {float(allowed):.3g}){hint}"
             )
-        worst = np.unravel_index(np.argmax(np.where(close, -np.inf, np.nan_to_num(gap - allowed, nan=np.inf))), gap.shape)
+        worst = np.unravel_index(
+            np.argmax(np.where(close, -np.inf, np.nan_to_num(gap - allowed, nan=np.inf))), gap.shape
+        )
         wrong = int(np.sum(~close))
         if not reveal:
             first = tuple(int(i) for i in np.argwhere(~close)[0])
@@ -207,8 +215,9 @@ def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None, ec
     return None
 
 
-def first_problem(got, expected, *, name="result", rtol=1e-6, atol=1e-8, reveal=True, inputs=None, echo=True,
-                  mistakes=None):
+def first_problem(
+    got, expected, *, name="result", rtol=1e-6, atol=1e-8, reveal=True, inputs=None, echo=True, mistakes=None
+):
     """Return a sentence describing the first problem with ``got``, or ``None`` if it matches.
 
     ``reveal=False`` words it without the expected values (for hidden cases); ``inputs`` (the
@@ -219,8 +228,14 @@ def first_problem(got, expected, *, name="result", rtol=1e-6, atol=1e-8, reveal=
     """
     problem = _first_problem(got, expected, name, rtol, atol, reveal, inputs, echo)
     if problem and mistakes:
-        known = next((advice for advice, wrong in mistakes.items()
-                      if _first_problem(got, wrong, name, rtol, atol, reveal, None, echo) is None), None)
+        known = next(
+            (
+                advice
+                for advice, wrong in mistakes.items()
+                if _first_problem(got, wrong, name, rtol, atol, reveal, None, echo) is None
+            ),
+            None,
+        )
         if known:
             problem = problem.partition(HINT)[0] + HINT + known
     return problem
@@ -249,8 +264,9 @@ def _label(name, case):
     return f"{name} [{case}]" if case else name
 
 
-def check_value(got, expected, *, name="result", case="", rtol=1e-6, atol=1e-8, quiet=False, record=True,
-                inputs=None, mistakes=None):
+def check_value(
+    got, expected, *, name="result", case="", rtol=1e-6, atol=1e-8, quiet=False, record=True, inputs=None, mistakes=None
+):
     """Assert that ``got`` matches ``expected`` in type, shape, dtype, finiteness and value.
 
     ``record=False`` skips the grader's record (for a value already recorded by the caller);
@@ -271,9 +287,11 @@ def _warning_advice(caught):
     if "overflow encountered in exp" in message:
         return "use a numerically stable formula (one that never takes exp of a large positive number)"
     if "encountered in log" in message:
-        return ("np.log received 0 or a negative number: an activation reached exactly 0 or 1, which happens when "
-                "the parameters move the wrong way (check the signs of your gradients and updates) or grow without "
-                "bound; find where, rather than hiding it")
+        return (
+            "np.log received 0 or a negative number: an activation reached exactly 0 or 1, which happens when "
+            "the parameters move the wrong way (check the signs of your gradients and updates) or grow without "
+            "bound; find where, rather than hiding it"
+        )
     return "find the operation that produced it"
 
 
@@ -281,15 +299,17 @@ def _exception_advice(exc):
     """What usually causes an exception raised by NumPy on arrays, or ""."""
     text = str(exc)
     if "truth value of an array" in text:
-        return (". Python's max, min, `if` or `and` on an array ask for one True/False: use np.maximum, np.minimum, "
-                "np.where or &, which work elementwise")
+        return (
+            ". Python's max, min, `if` or `and` on an array ask for one True/False: use np.maximum, np.minimum, "
+            "np.where or &, which work elementwise"
+        )
     if "could not be broadcast" in text:
         return ". `*` multiplies elementwise: a matrix product is `@` (or np.dot); check the shapes of both operands"
     return ""
 
 
 def _where(caught):
-    """" (line N of your code)" when the warning comes from the student's code, else ""."""
+    """ " (line N of your code)" when the warning comes from the student's code, else ""."""
     filename = str(getattr(caught, "filename", ""))
     if filename.startswith(PACKAGE) or "site-packages" in filename or not getattr(caught, "lineno", None):
         return ""
@@ -324,8 +344,9 @@ def _trap_stderr():
 
 
 def _stream_handlers():
-    loggers = [logging.getLogger()] + [v for v in logging.Logger.manager.loggerDict.values()
-                                        if isinstance(v, logging.Logger)]
+    loggers = [logging.getLogger()] + [
+        v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger)
+    ]
     return [h for logger in loggers for h in logger.handlers if isinstance(h, logging.StreamHandler)]
 
 
@@ -377,8 +398,17 @@ def check_function(func, args, expected, *, kwargs=None, name=None, case="", rto
     :func:`first_problem`)."""
     name = name or getattr(func, "__name__", "function")
     result = call_checked(func, *args, name=name, case=case, **(kwargs or {}))
-    check_value(result, expected, name=f"{name}(...)", case=case, rtol=rtol, atol=atol, quiet=True,
-                inputs=(args, kwargs or {}), mistakes=mistakes)
+    check_value(
+        result,
+        expected,
+        name=f"{name}(...)",
+        case=case,
+        rtol=rtol,
+        atol=atol,
+        quiet=True,
+        inputs=(args, kwargs or {}),
+        mistakes=mistakes,
+    )
     print(f"OK {_label(name, case)}")
     return result
 

@@ -9,6 +9,7 @@ channels)`` because flattening them is an exercise of week 2.
 Paths are resolved from an explicit argument, else ``$COURSE_DATA``, else the data installed with
 the package (see :mod:`course_utils.paths`), never from the current directory.
 """
+
 import os
 from collections import namedtuple
 from pathlib import Path
@@ -21,7 +22,16 @@ from .paths import data_dir as _default_data_dir
 
 Dataset = namedtuple("Dataset", "train_x train_y test_x test_y classes")
 
-PLANAR_SETS = ("flower", "xor", "noisy_circles", "noisy_moons", "blobs", "gaussian_quantiles", "wavy_small", "wavy_large")
+PLANAR_SETS = (
+    "flower",
+    "xor",
+    "noisy_circles",
+    "noisy_moons",
+    "blobs",
+    "gaussian_quantiles",
+    "wavy_small",
+    "wavy_large",
+)
 IMAGE_SETS = ("digits",)
 TABULAR_SETS = ("breast_cancer",)
 CAT_FILES = ("train_catvnoncat.h5", "test_catvnoncat.h5")
@@ -38,10 +48,12 @@ def _resolve(name, data_dir):
         path = Path(data_dir or _default_data_dir(DATA_DIR)) / f"{name}.h5"
     if not path.is_file():
         known = ", ".join(PLANAR_SETS + IMAGE_SETS + TABULAR_SETS)
-        where = (f"${DATA_ENV} is set to {os.environ[DATA_ENV]!r}: point it at the folder holding the .h5 files, "
-                 "or unset it" if os.environ.get(DATA_ENV) and not data_dir else
-                 f"set {DATA_ENV} to the folder holding them, reinstall the course package "
-                 "(`pip install .` ships them), or in the repository rebuild them with `make data`")
+        where = (
+            f"${DATA_ENV} is set to {os.environ[DATA_ENV]!r}: point it at the folder holding the .h5 files, or unset it"
+            if os.environ.get(DATA_ENV) and not data_dir
+            else f"set {DATA_ENV} to the folder holding them, reinstall the course package "
+            "(`pip install .` ships them), or in the repository rebuild them with `make data`"
+        )
         raise DatasetError(
             f"data file {path} not found. The course's own sets ({known}) come with the course package: "
             f"{where}. Pass a path ending in .h5 to load another file."

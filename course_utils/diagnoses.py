@@ -5,6 +5,7 @@ diagnosis compares only the result, the expected result and (when known) the inp
 the same for a visible test in the notebook and for a hidden case judged by the grader; it never
 quotes an expected value, and for a hidden case it says nothing that would pin one down.
 """
+
 import numpy as np
 
 
@@ -19,7 +20,7 @@ DERIVATIVES = (
     ("the derivative of tanh, 1 - tanh(Z)**2", lambda z: 1 - np.tanh(z) ** 2),
     ("the derivative of ReLU, 1 where Z > 0 and 0 elsewhere", lambda z: (z > 0).astype(float)),
     ("sigmoid's derivative written on an activation A, A * (1 - A)", lambda a: a * (1 - a)),
-    ("tanh's derivative written on an activation A, 1 - A**2", lambda a: 1 - a ** 2),
+    ("tanh's derivative written on an activation A, 1 - A**2", lambda a: 1 - a**2),
     ("1 - A, which is neither tanh's derivative 1 - A**2 nor sigmoid's A * (1 - A)", lambda a: 1 - a),
 )
 
@@ -59,8 +60,10 @@ def _examples(inputs):
 def shape_diagnosis(got, expected):
     """Why the shapes differ, when it is a usual mistake, or ``""``."""
     if got.ndim == 1 and expected.ndim == 2 and 1 in expected.shape and got.size == expected.size:
-        return (f"a rank-1 array of shape {got.shape} where a {'column' if expected.shape[1] == 1 else 'row'} "
-                f"of shape {expected.shape} was expected: keep 2-D shapes with keepdims=True or reshape")
+        return (
+            f"a rank-1 array of shape {got.shape} where a {'column' if expected.shape[1] == 1 else 'row'} "
+            f"of shape {expected.shape} was expected: keep 2-D shapes with keepdims=True or reshape"
+        )
     if got.ndim == 1 or expected.ndim == 1:
         return "rank-1 arrays cause this: keep 2-D shapes such as (n, 1) with keepdims=True or reshape"
     if got.ndim == 2 and got.shape == expected.shape[::-1]:
@@ -105,8 +108,9 @@ def _derivative_diagnosis(g, e, inputs):
                     return f"looks like the derivative of the wrong activation: the result is {description}"
                 for d in input_arrays(inputs):
                     if d is not x and d.shape == g.shape and _close(g, d * candidate) and not _close(e, d * candidate):
-                        return (f"looks like the derivative of the wrong activation: the result is dA times "
-                                f"{description}")
+                        return (
+                            f"looks like the derivative of the wrong activation: the result is dA times {description}"
+                        )
     return ""
 
 
@@ -121,18 +125,24 @@ def _factor_diagnosis(k, larger, name, ndim, inputs):
         return ""
     if any(k == a.shape[0] for a in arrays):
         relation = f"{k} times" if larger else f"1/{k} of"
-        return (f"every value is exactly {relation} the expected one; {k} is both the number of examples and another "
-                "size of the inputs here, so check each sum, mean and division")
+        return (
+            f"every value is exactly {relation} the expected one; {k} is both the number of examples and another "
+            "size of the inputs here, so check each sum, mean and division"
+        )
     m = f"m = {k} examples here"
     cost = any(word in name.lower() for word in ("cost", "loss"))
     if larger:
         if cost:
-            return (f"looks like the cost is summed over the examples instead of averaged: it is exactly {k} times "
-                    f"the expected value ({m}): divide by m")
+            return (
+                f"looks like the cost is summed over the examples instead of averaged: it is exactly {k} times "
+                f"the expected value ({m}): divide by m"
+            )
         what = "the value is" if ndim == 0 else "every value is"
         return f"looks like the 1/m factor is missing: {what} exactly {k} times the expected one ({m})"
-    return (f"looks like an extra division by m: the result is exactly 1/{k} of the expected one ({m}); np.mean "
-            "divides by m, so it does not belong where a sum is asked or where m was already divided out")
+    return (
+        f"looks like an extra division by m: the result is exactly 1/{k} of the expected one ({m}); np.mean "
+        "divides by m, so it does not belong where a sum is asked or where m was already divided out"
+    )
 
 
 def _factor(g, e):

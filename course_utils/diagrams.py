@@ -4,6 +4,7 @@ Drawn with matplotlib shapes and text only (no image files), so a notebook can s
 test can read the labels back from ``ax.texts``.  Each function draws on a given ``ax`` (or a new
 figure) and returns the axes.
 """
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
@@ -31,14 +32,32 @@ def _fit(ax, xlim, ylim, inches_per_unit=0.55):
 
 
 def _arrow(ax, start, end, color=FORWARD_COLOR, style="-|>", linewidth=1.2, shrink=0.0):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=12, color=color,
-                                 linewidth=linewidth, shrinkA=shrink, shrinkB=shrink))
+    ax.add_patch(
+        FancyArrowPatch(
+            start,
+            end,
+            arrowstyle=style,
+            mutation_scale=12,
+            color=color,
+            linewidth=linewidth,
+            shrinkA=shrink,
+            shrinkB=shrink,
+        )
+    )
 
 
 def _box(ax, center, width, height, text, color="white", edge="black", fontsize=10):
     x, y = center
-    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
-                                boxstyle="round,pad=0.02,rounding_size=0.1", facecolor=color, edgecolor=edge))
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - width / 2, y - height / 2),
+            width,
+            height,
+            boxstyle="round,pad=0.02,rounding_size=0.1",
+            facecolor=color,
+            edgecolor=edge,
+        )
+    )
     ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
 
 
@@ -49,8 +68,7 @@ def _check_layer_dims(layer_dims):
     return [int(n) for n in dims]
 
 
-def draw_network(layer_dims, ax=None, *, max_units=6, activations=None, title=None, unit_names=None,
-                 connections=None):
+def draw_network(layer_dims, ax=None, *, max_units=6, activations=None, title=None, unit_names=None, connections=None):
     """Units of each layer as circles, every unit joined to every unit of the next layer.
 
     ``layer_dims[0]`` is the number of input features ``n_x``, ``layer_dims[l]`` the units of
@@ -67,8 +85,9 @@ def draw_network(layer_dims, ax=None, *, max_units=6, activations=None, title=No
     L = len(dims) - 1
     if activations is not None and len(activations) != L:
         raise ValueError(f"activations needs one name per layer after the input ({L}); got {len(activations)}")
-    if unit_names is not None and (len(unit_names) != L + 1 or any(
-            names is not None and len(names) != n for names, n in zip(unit_names, dims))):
+    if unit_names is not None and (
+        len(unit_names) != L + 1 or any(names is not None and len(names) != n for names, n in zip(unit_names, dims))
+    ):
         raise ValueError(f"unit_names needs one list (or None) per layer, each as long as the layer {dims}")
     if connections is not None:
         connections = [np.asarray(mask) for mask in connections]
@@ -88,7 +107,7 @@ def draw_network(layer_dims, ax=None, *, max_units=6, activations=None, title=No
             layer = list(ys)
         else:
             top = ys[: (shown + 1) // 2]
-            bottom = ys[len(ys) - shown // 2:]
+            bottom = ys[len(ys) - shown // 2 :]
             ax.text(l * dx, (top[-1] + bottom[0]) / 2, "⋮", ha="center", va="center", fontsize=14)
             layer = list(top) + list(bottom)
         positions.append([(l * dx, y) for y in layer])
@@ -106,9 +125,16 @@ def draw_network(layer_dims, ax=None, *, max_units=6, activations=None, title=No
         names = unit_names[l] if unit_names is not None else None
         for (x, y), unit in zip(layer, names or []):
             left = l == 0
-            ax.text(x + (-1 if left else 1) * (radius + 0.08), y + (0 if left or l == L else 0.3), unit,
-                    ha="right" if left else "left", va="center", fontsize=8.5, zorder=3,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85})
+            ax.text(
+                x + (-1 if left else 1) * (radius + 0.08),
+                y + (0 if left or l == L else 0.3),
+                unit,
+                ha="right" if left else "left",
+                va="center",
+                fontsize=8.5,
+                zorder=3,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85},
+            )
         if l == 0:
             name = "input x"
         elif l == L:
@@ -119,8 +145,15 @@ def draw_network(layer_dims, ax=None, *, max_units=6, activations=None, title=No
             name += f"\n{activations[l - 1]}"
         ax.text(l * dx, lowest - 0.55, f"{name}\nn[{l}] = {dims[l]}", ha="center", va="top", fontsize=9)
         if l > 0:
-            ax.text((l - 0.5) * dx, highest + 0.5, f"W[{l}] ({dims[l]}, {dims[l - 1]})\nb[{l}] ({dims[l]}, 1)",
-                    ha="center", va="bottom", fontsize=9, color="tab:blue")
+            ax.text(
+                (l - 0.5) * dx,
+                highest + 0.5,
+                f"W[{l}] ({dims[l]}, {dims[l - 1]})\nb[{l}] ({dims[l]}, 1)",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color="tab:blue",
+            )
     margin = 1.0 + (1.1 if unit_names is not None else 0.0)
     title_room = 0.5 + 0.4 * title.count("\n") if title else 0
     _fit(ax, (-margin, L * dx + margin), (lowest - 1.7, highest + 1.4 + title_room), 0.7)
@@ -139,13 +172,23 @@ def _graph_example(a=5.0, b=3.0, c=2.0):
     v = a + u
     J = 3 * v
     # name: (x, y, width, label); inputs (x = 0) carry their derivative beside them
-    nodes = {"a": (0, 2.4, 1.4, f"a = {a:g}"), "b": (0, 0.9, 1.4, f"b = {b:g}"), "c": (0, -0.6, 1.4, f"c = {c:g}"),
-             "u": (3.4, 0.15, 1.8, f"u = bc\n= {u:g}"), "v": (6.8, 1.3, 1.8, f"v = a + u\n= {v:g}"),
-             "J": (10.2, 1.3, 1.6, f"J = 3v\n= {J:g}")}
+    nodes = {
+        "a": (0, 2.4, 1.4, f"a = {a:g}"),
+        "b": (0, 0.9, 1.4, f"b = {b:g}"),
+        "c": (0, -0.6, 1.4, f"c = {c:g}"),
+        "u": (3.4, 0.15, 1.8, f"u = bc\n= {u:g}"),
+        "v": (6.8, 1.3, 1.8, f"v = a + u\n= {v:g}"),
+        "J": (10.2, 1.3, 1.6, f"J = 3v\n= {J:g}"),
+    }
     inputs = {"a": "dJ/da = 3", "b": f"dJ/db = 3c = {3 * c:g}", "c": f"dJ/dc = 3b = {3 * b:g}"}
     # (from, to, forward value carried, derivative of J with respect to the source)
-    edges = [("a", "v", f"a = {a:g}", None), ("b", "u", f"b = {b:g}", None), ("c", "u", f"c = {c:g}", None),
-             ("u", "v", f"u = {u:g}", "dJ/du = 3"), ("v", "J", f"v = {v:g}", "dJ/dv = 3")]
+    edges = [
+        ("a", "v", f"a = {a:g}", None),
+        ("b", "u", f"b = {b:g}", None),
+        ("c", "u", f"c = {c:g}", None),
+        ("u", "v", f"u = {u:g}", "dJ/du = 3"),
+        ("v", "J", f"v = {v:g}", "dJ/dv = 3"),
+    ]
     return nodes, inputs, edges, "J = 3(a + bc)"
 
 
@@ -156,17 +199,26 @@ def _graph_logistic(x1=1.0, x2=2.0, w1=0.5, w2=-0.25, b=0.1, y=1.0):
     loss = -(y * np.log(a) + (1 - y) * np.log(1 - a))
     da = -y / a + (1 - y) / (1 - a)
     dz = a - y
-    nodes = {"x1": (0, 3.0, 1.4, f"x1 = {x1:g}"), "w1": (0, 1.8, 1.6, f"w1 = {w1:g}"),
-             "x2": (0, 0.6, 1.4, f"x2 = {x2:g}"), "w2": (0, -0.6, 1.6, f"w2 = {w2:g}"),
-             "b": (0, -1.8, 1.4, f"b = {b:g}"),
-             "z": (4.2, 0.6, 3.2, f"z = w1 x1 + w2 x2 + b\n= {z:.4g}"),
-             "a": (8.6, 0.6, 1.8, f"a = σ(z)\n= {a:.4g}"),
-             "L": (13.2, 0.6, 2.0, f"L(a, y), y = {y:g}\n= {loss:.4g}")}
+    nodes = {
+        "x1": (0, 3.0, 1.4, f"x1 = {x1:g}"),
+        "w1": (0, 1.8, 1.6, f"w1 = {w1:g}"),
+        "x2": (0, 0.6, 1.4, f"x2 = {x2:g}"),
+        "w2": (0, -0.6, 1.6, f"w2 = {w2:g}"),
+        "b": (0, -1.8, 1.4, f"b = {b:g}"),
+        "z": (4.2, 0.6, 3.2, f"z = w1 x1 + w2 x2 + b\n= {z:.4g}"),
+        "a": (8.6, 0.6, 1.8, f"a = σ(z)\n= {a:.4g}"),
+        "L": (13.2, 0.6, 2.0, f"L(a, y), y = {y:g}\n= {loss:.4g}"),
+    }
     inputs = {"w1": f"dw1 = x1 dz = {x1 * dz:.4g}", "w2": f"dw2 = x2 dz = {x2 * dz:.4g}", "b": f"db = dz = {dz:.4g}"}
-    edges = [("x1", "z", None, None), ("w1", "z", None, None), ("x2", "z", None, None),
-             ("w2", "z", None, None), ("b", "z", None, None),
-             ("z", "a", f"z = {z:.4g}", f"dz = a - y\n= {dz:.4g}"),
-             ("a", "L", f"a = {a:.4g}", f"da = -y/a\n+ (1-y)/(1-a)\n= {da:.4g}")]
+    edges = [
+        ("x1", "z", None, None),
+        ("w1", "z", None, None),
+        ("x2", "z", None, None),
+        ("w2", "z", None, None),
+        ("b", "z", None, None),
+        ("z", "a", f"z = {z:.4g}", f"dz = a - y\n= {dz:.4g}"),
+        ("a", "L", f"a = {a:.4g}", f"da = -y/a\n+ (1-y)/(1-a)\n= {da:.4g}"),
+    ]
     return nodes, inputs, edges, "Logistic regression, one example"
 
 
@@ -207,11 +259,9 @@ def draw_computation_graph(kind="example", ax=None, **values):
     height = 0.9
     for name, (x, y, width, label) in nodes.items():
         leaf = x == 0
-        _box(ax, (x, y), width, 0.55 if leaf else height, label, color="#cfe3f7" if leaf else "#f2f2f2",
-             fontsize=9)
+        _box(ax, (x, y), width, 0.55 if leaf else height, label, color="#cfe3f7" if leaf else "#f2f2f2", fontsize=9)
         if name in inputs:
-            ax.text(x - width / 2 - 0.15, y, inputs[name], ha="right", va="center", fontsize=8.5,
-                    color=BACKWARD_COLOR)
+            ax.text(x - width / 2 - 0.15, y, inputs[name], ha="right", va="center", fontsize=8.5, color=BACKWARD_COLOR)
     for source, target, forward, backward in edges:
         xs, ys, ws, _ = nodes[source]
         xt, yt, wt, _ = nodes[target]
@@ -221,8 +271,14 @@ def draw_computation_graph(kind="example", ax=None, **values):
     left = min(x - w / 2 for x, _, w, _ in nodes.values()) - 3.6
     right = max(x + w / 2 for x, _, w, _ in nodes.values()) + 0.3
     ys = [y for _, y, _, _ in nodes.values()]
-    ax.text((left + right) / 2, max(ys) + 0.7, f"{title}: forward values (black), backward derivatives (red)",
-            ha="center", va="bottom", fontsize=10)
+    ax.text(
+        (left + right) / 2,
+        max(ys) + 0.7,
+        f"{title}: forward values (black), backward derivatives (red)",
+        ha="center",
+        va="bottom",
+        fontsize=10,
+    )
     _fit(ax, (left, right), (min(ys) - 0.9, max(ys) + 1.3))
     return ax
 
@@ -248,17 +304,22 @@ def draw_block_chain(L, ax=None, *, hidden="ReLU", output="sigmoid"):
         _box(ax, (x, top), bw, bh, f"layer {l}\n{act}\nW[{l}], b[{l}]", color="#e2f0d9", fontsize=9)
         _box(ax, (x, bottom), bw, bh, f"layer {l}\nbackward\n{act}'", color="#f7d9c4", fontsize=9)
         _arrow(ax, (x, top - bh / 2), (x, bottom + bh / 2), color=CACHE_COLOR, linewidth=1.6)
-        ax.text(x + 0.08, 0, f"caches[{l - 1}]\nA[{l - 1}], W[{l}],\nb[{l}], Z[{l}]", ha="left", va="center",
-                fontsize=7.5, color=CACHE_COLOR)
-        ax.text(x, bottom - bh / 2 - 0.15, f"dW[{l}], db[{l}]", ha="center", va="top", fontsize=9,
-                color=BACKWARD_COLOR)
+        ax.text(
+            x + 0.08,
+            0,
+            f"caches[{l - 1}]\nA[{l - 1}], W[{l}],\nb[{l}], Z[{l}]",
+            ha="left",
+            va="center",
+            fontsize=7.5,
+            color=CACHE_COLOR,
+        )
+        ax.text(x, bottom - bh / 2 - 0.15, f"dW[{l}], db[{l}]", ha="center", va="top", fontsize=9, color=BACKWARD_COLOR)
         # forward arrow into the block and backward arrow out of it
         _arrow(ax, (x - dx + bw / 2 if l > 1 else x - dx + 0.55, top), (x - bw / 2, top))
         label_x = (x - bw / 2 + (x - dx + bw / 2 if l > 1 else x - dx + 0.55)) / 2
         ax.text(label_x, top + 0.12, f"A[{l - 1}]", ha="center", va="bottom", fontsize=9)
         _arrow(ax, (x - bw / 2, bottom), (x - dx + bw / 2 if l > 1 else x - dx + 0.55, bottom), color=BACKWARD_COLOR)
-        ax.text(label_x, bottom + 0.12, f"dA[{l - 1}]", ha="center", va="bottom",
-                fontsize=9, color=BACKWARD_COLOR)
+        ax.text(label_x, bottom + 0.12, f"dA[{l - 1}]", ha="center", va="bottom", fontsize=9, color=BACKWARD_COLOR)
     ax.text(dx - dx + 0.35, top, "X", ha="center", va="center", fontsize=11)
     end = L * dx + bw / 2
     _box(ax, (end + 1.35, 0), 1.6, 0.9, f"cost\nJ(A[{L}], Y)", color="#f2f2f2", fontsize=9)
@@ -288,13 +349,25 @@ def draw_mini_batches(m, mini_batch_size, ax=None, *, n_x="n_x", max_shown=5):
     width, height = 12.0, 0.8
     rng = np.random.default_rng(0)
     colours = plt.cm.tab20(np.linspace(0, 1, 20))
-    strips = 40   # thin stripes stand for the columns (examples)
+    strips = 40  # thin stripes stand for the columns (examples)
     order = rng.permutation(strips)
-    for row, (y, label, columns) in enumerate([(2.6, f"X ({n_x}, {m}), examples in their order", range(strips)),
-                                               (1.2, "shuffled: X[:, permutation], Y[:, permutation] alike", order)]):
+    for _row, (y, label, columns) in enumerate(
+        [
+            (2.6, f"X ({n_x}, {m}), examples in their order", range(strips)),
+            (1.2, "shuffled: X[:, permutation], Y[:, permutation] alike", order),
+        ]
+    ):
         for k, column in enumerate(columns):
-            ax.add_patch(FancyBboxPatch((k * width / strips, y), width / strips, height, boxstyle="square,pad=0",
-                                        facecolor=colours[column % 20], edgecolor="none"))
+            ax.add_patch(
+                FancyBboxPatch(
+                    (k * width / strips, y),
+                    width / strips,
+                    height,
+                    boxstyle="square,pad=0",
+                    facecolor=colours[column % 20],
+                    edgecolor="none",
+                )
+            )
         ax.text(0, y + height + 0.1, label, ha="left", va="bottom", fontsize=9)
     _arrow(ax, (width / 2, 2.55), (width / 2, 2.1))
     shown = list(range(1, count + 1)) if count <= max_shown else [1, 2, 3, None, count]
@@ -307,13 +380,29 @@ def draw_mini_batches(m, mini_batch_size, ax=None, *, n_x="n_x", max_shown=5):
             continue
         columns = size if t < count else m - size * (count - 1)
         frac = columns / size
-        ax.add_patch(FancyBboxPatch((x, y), slot * frac, height, boxstyle="round,pad=0.02,rounding_size=0.05",
-                                    facecolor="#e2f0d9", edgecolor="black"))
-        ax.text(x + slot * frac / 2, y + height / 2, f"X{{{t}}}\n({n_x}, {columns})", ha="center", va="center", fontsize=8.5)
+        ax.add_patch(
+            FancyBboxPatch(
+                (x, y),
+                slot * frac,
+                height,
+                boxstyle="round,pad=0.02,rounding_size=0.05",
+                facecolor="#e2f0d9",
+                edgecolor="black",
+            )
+        )
+        ax.text(
+            x + slot * frac / 2, y + height / 2, f"X{{{t}}}\n({n_x}, {columns})", ha="center", va="center", fontsize=8.5
+        )
     rest = m - size * (count - 1)
     cut = f"{count} mini-batches of {size}" + (f" (the last holds the remaining {rest})" if rest < size else "")
-    ax.text(width / 2, y - 0.15, f"{cut}: one gradient step each; one pass over all of them is an epoch",
-            ha="center", va="top", fontsize=9)
+    ax.text(
+        width / 2,
+        y - 0.15,
+        f"{cut}: one gradient step each; one pass over all of them is an epoch",
+        ha="center",
+        va="top",
+        fontsize=9,
+    )
     _arrow(ax, (width / 2, 1.15), (width / 2, y + height + 0.05))
     ax.text(width / 2 + 0.15, (1.15 + y + height) / 2, f"cut every {size} columns", ha="left", va="center", fontsize=9)
     _fit(ax, (-0.3, width + 0.3), (y - 0.8, 3.8), 0.75)

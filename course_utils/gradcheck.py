@@ -9,6 +9,7 @@ code that adds into its arguments cannot disturb the differences.  When the stud
 in a lower precision (a float32 cost or gradient), no nudge of 1e-7 can be resolved: the check then
 takes the step and the threshold that precision allows, instead of blaming a right gradient.
 """
+
 import numpy as np
 
 
@@ -104,9 +105,7 @@ def gradient_check(f, parameters, grads, epsilon=1e-7, threshold=1e-6):
     for key, numgrad in numeric.items():
         grad = np.asarray(analytic[key])
         if grad.shape != numgrad.shape:
-            raise AssertionError(
-                f"gradient of {key!r} has shape {grad.shape} but {key!r} has shape {numgrad.shape}"
-            )
+            raise AssertionError(f"gradient of {key!r} has shape {grad.shape} but {key!r} has shape {numgrad.shape}")
         differences[key] = relative_difference(grad, numgrad)
         if not differences[key] <= threshold:
             raise AssertionError(

@@ -1,4 +1,5 @@
 """How good are predictions: accuracy and the confusion matrix."""
+
 import numpy as np
 
 

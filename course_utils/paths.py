@@ -4,6 +4,7 @@ The data sets are looked up in ``$COURSE_DATA`` when it is set, else next to the
 (a wheel ships them as ``course_utils/data``), else in the repository's ``data/`` folder (a source
 checkout or an editable install).
 """
+
 import os
 from pathlib import Path
 

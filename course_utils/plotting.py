@@ -3,6 +3,7 @@
 Each function draws on a given matplotlib ``ax`` (or a new figure) and returns the axes, so a
 notebook can combine plots and a test can inspect them.
 """
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -44,7 +45,7 @@ def show_images(images, labels=None, predictions=None, classes=None, *, ncols=8,
     ncols = max(1, min(ncols, count))
     nrows = max(1, -(-count // ncols))
     title_lines = (labels is not None) + (predictions is not None)
-    row_height = size * (1 + 0.2 * title_lines)   # room for the titles, so they do not reach the row above
+    row_height = size * (1 + 0.2 * title_lines)  # room for the titles, so they do not reach the row above
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, row_height * nrows), squeeze=False)
     name = (lambda k: str(classes[int(k)])) if classes is not None else (lambda k: str(int(k)))
     labels = None if labels is None else np.ravel(labels)
@@ -95,8 +96,9 @@ def plot_points(X, Y, *, ax=None, title=None, legend=True):
     ax.set_ylabel("$x_2$")
     if legend:
         for value in (0, 1):
-            ax.scatter([], [], color=plt.cm.RdBu(float(value)), s=14, edgecolors="k", linewidths=0.3,
-                       label=f"y = {value}")
+            ax.scatter(
+                [], [], color=plt.cm.RdBu(float(value)), s=14, edgecolors="k", linewidths=0.3, label=f"y = {value}"
+            )
         ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
     if title:
         ax.set_title(title)
@@ -116,7 +118,6 @@ def plot_confusion_matrix(matrix, classes=None, *, ax=None, title="Confusion mat
     ax.set_ylabel("true")
     threshold = matrix.max() / 2 if matrix.size else 0
     for (i, j), count in np.ndenumerate(matrix):
-        ax.text(j, i, str(count), ha="center", va="center", fontsize=8,
-                color="white" if count > threshold else "black")
+        ax.text(j, i, str(count), ha="center", va="center", fontsize=8, color="white" if count > threshold else "black")
     ax.set_title(title)
     return ax

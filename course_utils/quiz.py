@@ -5,6 +5,7 @@ A quiz test cell's visible part validates only the *form* of an answer and retur
 answer key through :func:`course_utils.references.check_reference`; whether an answer is right is
 decided by the grader, never in the student's release.
 """
+
 import math
 
 import numpy as np

@@ -10,6 +10,7 @@ points only if its records match, whatever the cell's other outputs say.  Code i
 only switch records off, which costs it the points.  Students never see the records: JupyterLab
 and the feedback HTML do not render this MIME type.
 """
+
 import json
 import math
 import os
@@ -20,7 +21,7 @@ import numpy as np
 MIME = "application/vnd.nn-from-scratch.check+json"
 MAX_INPUT_SIZE = 20000  # larger input arrays are not sent with a record (they only serve the diagnoses)
 # Bounds a record must keep before the grader decodes it (the solutions' largest record is 46 KB, 3 000 values).
-MAX_RECORD_BYTES = 4 * 2 ** 20
+MAX_RECORD_BYTES = 4 * 2**20
 MAX_DEPTH = 32
 _DTYPE = re.compile(r"[<>|=]?(?:[fiu](?:1|2|4|8|16)|b1|U(?P<chars>[0-9]{1,4}))")
 MAX_CHARS = 1024  # of one string in a "<U" array
@@ -63,8 +64,12 @@ def _dtype(text, payload):
 
 
 def _shape(shape, size):
-    if not (isinstance(shape, list) and len(shape) <= MAX_DEPTH and all(type(n) is int and n >= 0 for n in shape)
-            and math.prod(shape) == size):
+    if not (
+        isinstance(shape, list)
+        and len(shape) <= MAX_DEPTH
+        and all(type(n) is int and n >= 0 for n in shape)
+        and math.prod(shape) == size
+    ):
         raise ValueError(f"a record's shape {str(shape)[:40]} does not fit its {size} values")
     return shape
 
@@ -77,7 +82,7 @@ def decode(data, depth=0):
     """
     if depth > MAX_DEPTH or not isinstance(data, dict) or not data.keys() - {"shape", "dtype"}:
         raise ValueError("a record's value is not an encoded value")
-    (kind, payload), = ((k, v) for k, v in data.items() if k not in ("shape", "dtype"))
+    ((kind, payload),) = ((k, v) for k, v in data.items() if k not in ("shape", "dtype"))
     if kind == "ndarray":
         if not isinstance(payload, list):
             raise ValueError("a record's array holds no list of values")
@@ -157,10 +162,16 @@ def from_outputs(outputs):
                 record = data[MIME]
                 if not isinstance(record, dict) or len(json.dumps(record)) > MAX_RECORD_BYTES:
                     continue
-                found.append({"label": str(record["label"]), "value": decode(record["value"]),
-                              "rtol": float(record.get("rtol", 0.0)), "atol": float(record.get("atol", 0.0)),
-                              "inputs": decode(record["inputs"]) if "inputs" in record else None,
-                              "hidden": bool(record.get("hidden", False))})
+                found.append(
+                    {
+                        "label": str(record["label"]),
+                        "value": decode(record["value"]),
+                        "rtol": float(record.get("rtol", 0.0)),
+                        "atol": float(record.get("atol", 0.0)),
+                        "inputs": decode(record["inputs"]) if "inputs" in record else None,
+                        "hidden": bool(record.get("hidden", False)),
+                    }
+                )
             except (KeyError, TypeError, ValueError, AttributeError, RecursionError, MemoryError):
                 continue
     return found

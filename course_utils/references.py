@@ -10,6 +10,7 @@ The references are text: ``references/<assignment>/<notebook>.json``, written by
 references`` from the executed solution notebooks (:mod:`grading.recording`), never by code in a
 kernel.  Neither they nor the hidden tests are part of a student release.
 """
+
 import json
 from pathlib import Path
 
@@ -64,10 +65,21 @@ def check_reference(assignment, exercise, func, cases, *, rtol=1e-6, atol=1e-8):
     expected = hidden_outputs(assignment, exercise)
     missing = [case for case in cases if f"{exercise} [{case}]" not in expected]
     if missing:
-        raise CheckFailure(f"no reference outputs for {exercise} cases {missing} in "
-                           f"{reference_folder(assignment)}: run `make references ASSIGNMENTS={assignment}`")
+        raise CheckFailure(
+            f"no reference outputs for {exercise} cases {missing} in "
+            f"{reference_folder(assignment)}: run `make references ASSIGNMENTS={assignment}`"
+        )
     for case, output in outputs.items():
         value, case_rtol, case_atol = expected[f"{exercise} [{case}]"]
-        check_value(output, value, name=f"{exercise}(...)", case=case, rtol=case_rtol, atol=case_atol,
-                    quiet=True, record=False, inputs=cases[case])
+        check_value(
+            output,
+            value,
+            name=f"{exercise}(...)",
+            case=case,
+            rtol=case_rtol,
+            atol=case_atol,
+            quiet=True,
+            record=False,
+            inputs=cases[case],
+        )
     print(f"OK {exercise}: {len(cases)} hidden cases")

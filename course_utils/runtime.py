@@ -4,6 +4,7 @@ Under grading (nbgrader's autograde or validate) nothing ungraded needs to be se
 do less work (:func:`budget`) and figures are built but never laid out or drawn
 (:func:`quiet_figures`, applied when ``course_utils`` is imported).  Outside grading, both leave everything as it is.
 """
+
 import importlib.abc
 import importlib.util
 import os

@@ -12,5 +12,7 @@ class TwinRefused(RuntimeError):
     """A twin of a graded exercise was called while that exercise is graded."""
 
     def __init__(self, name):
-        super().__init__(f"course_utils's {name} is switched off while this notebook is graded: {name} is an "
-                         f"exercise here, so compute it with your own code instead of calling course_utils's")
+        super().__init__(
+            f"course_utils's {name} is switched off while this notebook is graded: {name} is an "
+            f"exercise here, so compute it with your own code instead of calling course_utils's"
+        )

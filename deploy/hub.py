@@ -5,6 +5,7 @@ not editable, with JupyterHub and its proxy), creates the Unix groups and accoun
 the exchange folder, the per-role Jupyter configuration and each instructor's copy of the course,
 then runs `jupyterhub -f deploy/jupyterhub_config.py`.  ``--setup-only`` stops before the hub starts.
 """
+
 import argparse
 import hashlib
 import os
@@ -33,8 +34,10 @@ def load_class(path):
     names = config["users"]["instructors"] + config["users"]["students"]
     bad = [n for n in names if not n.replace("-", "").replace("_", "").isalnum() or not n[0].isalpha() or len(n) > 32]
     if bad or len(set(names)) != len(names):
-        raise SystemExit(f"{path}: user names must be unique Unix account names (letters first, then letters, "
-                         f"digits, - or _); got {bad or names}")
+        raise SystemExit(
+            f"{path}: user names must be unique Unix account names (letters first, then letters, "
+            f"digits, - or _); got {bad or names}"
+        )
     return config
 
 
@@ -64,9 +67,11 @@ def build_env(env, python):
     env = Path(env)
     stamp = env / ".course-sources"
     if not readable_by_all(python):
-        raise SystemExit(f"{python} (resolved {Path(python).resolve()}) cannot be run by the students' accounts; set "
-                         "[hub] python in the class file to a system interpreter, e.g. /usr/bin/python3 "
-                         "(Debian: apt install python3-venv)")
+        raise SystemExit(
+            f"{python} (resolved {Path(python).resolve()}) cannot be run by the students' accounts; set "
+            "[hub] python in the class file to a system interpreter, e.g. /usr/bin/python3 "
+            "(Debian: apt install python3-venv)"
+        )
     if not (env / "bin" / "python").exists():
         print(f"creating the class environment {env} from {python} (a few minutes the first time)")
         run(python, "-m", "venv", env)
@@ -106,8 +111,10 @@ def ensure_exchange(root):
     os.chmod(root, 0o1777)
     for parent in root.parents:
         if parent.stat().st_mode & 0o001 == 0:
-            raise SystemExit(f"the exchange {root} is inside {parent}, which other users cannot enter; "
-                             "choose another COURSE_EXCHANGE / Exchange.root")
+            raise SystemExit(
+                f"the exchange {root} is inside {parent}, which other users cannot enter; "
+                "choose another COURSE_EXCHANGE / Exchange.root"
+            )
 
 
 def write_roles(state, course_id, root):
@@ -116,9 +123,11 @@ def write_roles(state, course_id, root):
     if roles.exists():
         shutil.rmtree(roles)
     shutil.copytree(HERE / "roles", roles)
-    student = (f"# Written by deploy/hub.py from nbgrader_config.py: what a student's nbgrader needs to know.\n"
-               f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {course_id!r}\n"
-               f"c.Exchange.root = {str(root)!r}\n")
+    student = (
+        f"# Written by deploy/hub.py from nbgrader_config.py: what a student's nbgrader needs to know.\n"
+        f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {course_id!r}\n"
+        f"c.Exchange.root = {str(root)!r}\n"
+    )
     (roles / "student" / "nbgrader_config.py").write_text(student)
     for folder in [roles, *roles.rglob("*")]:
         os.chmod(folder, 0o755 if folder.is_dir() else 0o644)
@@ -140,13 +149,16 @@ def ensure_course(config, env):
         jupyter.mkdir(exist_ok=True)
         (jupyter / "nbgrader_config.py").write_text(
             "# Written by deploy/hub.py: Formgrader and nbgrader use the course's own configuration.\n"
-            f"load_subconfig({str(folder / 'nbgrader_config.py')!r})  # noqa: F821\n")
+            f"load_subconfig({str(folder / 'nbgrader_config.py')!r})  # noqa: F821\n"
+        )
         run("chown", "-R", "--no-dereference", f"{user.pw_uid}:{user.pw_gid}", folder, jupyter)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--class", dest="class_file", type=Path, default=HERE / "class.toml", help="the class (default %(default)s)")
+    parser.add_argument(
+        "--class", dest="class_file", type=Path, default=HERE / "class.toml", help="the class (default %(default)s)"
+    )
     parser.add_argument("--setup-only", action="store_true", help="set everything up but do not start the hub")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
@@ -160,13 +172,20 @@ def main(argv=None):
     ensure_course(config, env)
     (env / ".installed").touch()  # the Makefile's stamp, newer than the clones: `make VENV=<env>` uses the env as is
     hub = config["hub"]
-    print(f"course {course.course_id}, exchange {course.root}; hub at http://{hub['ip']}:{hub['port']}/ "
-          f"(users {', '.join(config['users']['instructors'] + config['users']['students'])}, "
-          f"demo password {hub['demo_password']!r})", flush=True)
+    print(
+        f"course {course.course_id}, exchange {course.root}; hub at http://{hub['ip']}:{hub['port']}/ "
+        f"(users {', '.join(config['users']['instructors'] + config['users']['students'])}, "
+        f"demo password {hub['demo_password']!r})",
+        flush=True,
+    )
     if args.setup_only:
         return 0
-    environment = dict(os.environ, NN_HUB_CLASS=str(args.class_file.resolve()), COURSE_EXCHANGE=str(course.root),
-                       NN_HUB_COURSE_ID=course.course_id)
+    environment = dict(
+        os.environ,
+        NN_HUB_CLASS=str(args.class_file.resolve()),
+        COURSE_EXCHANGE=str(course.root),
+        NN_HUB_COURSE_ID=course.course_id,
+    )
     os.chdir(Path(hub["state"]) / "hub")
     os.execve(str(env / "bin" / "jupyterhub"), ["jupyterhub", "-f", str(HERE / "jupyterhub_config.py")], environment)
 

@@ -4,6 +4,7 @@ Started by `make hub` (deploy/hub.py), which sets NN_HUB_CLASS (the class file) 
 DEMO SETTING: the DummyAuthenticator lets the listed users in with one shared password, over plain
 HTTP on localhost. For a real class see README.md, "Production settings".
 """
+
 import os
 from pathlib import Path
 

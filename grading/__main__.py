@@ -1,4 +1,5 @@
 """Command line of the instructor's tools: ``python -m grading <command>`` (the Makefile calls these)."""
+
 import argparse
 import sys
 from pathlib import Path
@@ -15,34 +16,58 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     release_cmd = commands.add_parser("release", help="generate assignments and pack the student bundle into dist/")
     release_cmd.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
-    collect_cmd = commands.add_parser("collect", help="collect submissions into submitted/; exit 1 if any file was a problem")
+    collect_cmd = commands.add_parser(
+        "collect", help="collect submissions into submitted/; exit 1 if any file was a problem"
+    )
     source = collect_cmd.add_mutually_exclusive_group()
-    source.add_argument("--exchange", type=Path, help="nbgrader exchange root: nbgrader collect --update from it "
-                        "(default: the one nbgrader_config.py sets)")
-    source.add_argument("--downloads", type=Path, help="folder of files downloaded from the LMS, one .ipynb or .zip per student")
-    collect_cmd.add_argument("--assignment", help="assignment of the downloads (required with --downloads; limits --exchange)")
-    collect_cmd.add_argument("--pattern", default=collect.DEFAULT_PATTERN,
-                             help="with --downloads: regex taking the student id from a file name, as group 'student' or 1 "
-                                  "(default %(default)s)")
-    collect_cmd.add_argument("--force", action="store_true", help="with --downloads: replace a different submission already in submitted/")
-    publish_cmd = commands.add_parser("publish", help="check release/ (checksums, outputs, leaks) and release it to the exchange")
+    source.add_argument(
+        "--exchange",
+        type=Path,
+        help="nbgrader exchange root: nbgrader collect --update from it (default: the one nbgrader_config.py sets)",
+    )
+    source.add_argument(
+        "--downloads", type=Path, help="folder of files downloaded from the LMS, one .ipynb or .zip per student"
+    )
+    collect_cmd.add_argument(
+        "--assignment", help="assignment of the downloads (required with --downloads; limits --exchange)"
+    )
+    collect_cmd.add_argument(
+        "--pattern",
+        default=collect.DEFAULT_PATTERN,
+        help="with --downloads: regex taking the student id from a file name, as group 'student' or 1 "
+        "(default %(default)s)",
+    )
+    collect_cmd.add_argument(
+        "--force", action="store_true", help="with --downloads: replace a different submission already in submitted/"
+    )
+    publish_cmd = commands.add_parser(
+        "publish", help="check release/ (checksums, outputs, leaks) and release it to the exchange"
+    )
     publish_cmd.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
     publish_cmd.add_argument("--force", action="store_true", help="replace an assignment already in the exchange")
     commands.add_parser("return-feedback", help="nbgrader release_feedback: put the generated feedback in the exchange")
     commands.add_parser("status", help="what is where: release, exchange, submitted, autograded, feedback")
     grade_cmd = commands.add_parser("autograde", help="grade everything under submitted/; exit 1 if any was ungradable")
     grade_cmd.add_argument("--jobs", type=int, default=1, help="nbgrader processes at once (default 1)")
-    grade_cmd.add_argument("--unisolated", action="store_true",
-                           help="grade WITHOUT the sandbox when it does not work here (trusted submissions only)")
+    grade_cmd.add_argument(
+        "--unisolated",
+        action="store_true",
+        help="grade WITHOUT the sandbox when it does not work here (trusted submissions only)",
+    )
     commands.add_parser("feedback", help="feedback HTML for every autograded submission")
     commands.add_parser("grades", help="export reports/grades.csv and reports/grades_by_exercise.csv")
-    references_cmd = commands.add_parser("references", help="record references/<assignment>/<notebook>.json from the "
-                                         "executed solutions")
+    references_cmd = commands.add_parser(
+        "references", help="record references/<assignment>/<notebook>.json from the executed solutions"
+    )
     references_cmd.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
     run_demo = commands.add_parser("demo", help="release, three demo submissions, autograde, feedback, grades")
     run_demo.add_argument("--jobs", type=int, default=2, help="nbgrader processes at once (default 2)")
-    run_demo.add_argument("--where", type=Path, default=REPO_ROOT / "build" / "demo",
-                          help="demo course directory: new, empty, or made by an earlier demo (default %(default)s)")
+    run_demo.add_argument(
+        "--where",
+        type=Path,
+        default=REPO_ROOT / "build" / "demo",
+        help="demo course directory: new, empty, or made by an earlier demo (default %(default)s)",
+    )
     args = parser.parse_args(argv)
     course = Course(args.course.resolve())
 
@@ -91,8 +116,10 @@ def main(argv=None):
         enforced = autograde.read_enforced(course)
         print("sandbox budgets enforced: " + ", ".join(f"{k}: {v}" for k, v in sorted(enforced.items())))
         if args.unisolated:
-            print("WARNING: --unisolated: if the sandbox did not work, student code ran WITHOUT isolation",
-                  file=sys.stderr)
+            print(
+                "WARNING: --unisolated: if the sandbox did not work, student code ran WITHOUT isolation",
+                file=sys.stderr,
+            )
         return bad
     elif args.command == "feedback":
         failures = feedback.generate(course)
@@ -104,8 +131,11 @@ def main(argv=None):
         for path in grades.export(course):
             print(f"wrote {path}")
         for row in grades.manual_on_autograded(course):
-            print("manual score on an autograded cell (an override, or forged in Formgrader?): "
-                  "{} {} {}/{}: manual {} (automatic {})".format(*row), file=sys.stderr)
+            print(
+                "manual score on an autograded cell (an override, or forged in Formgrader?): "
+                "{} {} {}/{}: manual {} (automatic {})".format(*row),
+                file=sys.stderr,
+            )
     elif args.command == "references":
         for path in record(course, args.assignments or None):
             print(f"recorded {path}")

@@ -4,6 +4,7 @@
 ``release/``, reads ``submitted/<student>/<assignment>/`` and writes ``autograded/``,
 ``feedback/`` and ``gradebook.db``.  Our own reports go to ``root/reports/``.
 """
+
 import os
 import resource
 import shutil
@@ -26,7 +27,7 @@ def _limit(pid):
     """nbgrader's soft RLIMIT_AS, set from outside (``preexec_fn`` is unsafe with the grading threads); the hard
     limit is left to the kernels' launcher, which sets each kernel's own budget."""
     _, hard = resource.prlimit(pid, resource.RLIMIT_AS)
-    wanted = GRADER_MEMORY_MB * 2 ** 20
+    wanted = GRADER_MEMORY_MB * 2**20
     resource.prlimit(pid, resource.RLIMIT_AS, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
 
 
@@ -34,8 +35,14 @@ def single_thread_env(extra=None):
     """Environment for nbgrader and its kernels: this Python's scripts first on PATH (nbgrader runs
     ``alembic`` from there), one BLAS thread per kernel so parallel kernels do not thrash."""
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    env = dict(os.environ, PATH=path, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONWARNINGS="ignore::DeprecationWarning")
+    env = dict(
+        os.environ,
+        PATH=path,
+        OPENBLAS_NUM_THREADS="1",
+        OMP_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        PYTHONWARNINGS="ignore::DeprecationWarning",
+    )
     env.update(extra or {})
     return env
 
@@ -94,14 +101,26 @@ class Course:
         """
         command = [sys.executable, "-m", "nbgrader", *args]
         if on_line is None:
-            with subprocess.Popen(command, cwd=self.root, env=single_thread_env(env), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) as process:
+            with subprocess.Popen(
+                command,
+                cwd=self.root,
+                env=single_thread_env(env),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ) as process:
                 _limit(process.pid)
                 out, err = process.communicate()
             return subprocess.CompletedProcess(command, process.returncode, out, err)
         lines = []
-        with subprocess.Popen(command, cwd=self.root, env=single_thread_env(env), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True) as process:
+        with subprocess.Popen(
+            command,
+            cwd=self.root,
+            env=single_thread_env(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ) as process:
             _limit(process.pid)
             for line in process.stdout:
                 lines.append(line)
@@ -118,7 +137,10 @@ def copy_course(destination, source_root=REPO_ROOT):
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         raise FileExistsError(f"{destination} already exists and is not an empty folder: choose another place")
     destination.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source_root / "notebooks", destination / "notebooks",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(
+        source_root / "notebooks",
+        destination / "notebooks",
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+    )
     shutil.copy2(source_root / "nbgrader_config.py", destination / "nbgrader_config.py")
     return Course(destination)

@@ -15,6 +15,7 @@ neither a release nor a grading kernel ever sees::
 (``answer_qk`` explains ``test_qk``; the key is the solution's recorded answer), and the verifier adds
 that line to the graded cell, so the feedback explains every answer: right, wrong, malformed or blank.
 """
+
 import re
 
 from nbformat.v4 import new_output
@@ -37,7 +38,7 @@ def written(notebook):
         if start is None:
             continue
         text = [lines[start].strip().removeprefix(WHY)]
-        for line in lines[start + 1:]:
+        for line in lines[start + 1 :]:
             if not line.strip().startswith("#"):
                 break
             text.append(line.strip().removeprefix("#"))
@@ -57,8 +58,9 @@ def lines(notebook, found):
     for grade_id, why in written(notebook).items():
         records = found.get(grade_id) or []
         if len(records) != 1:
-            raise ValueError(f"{grade_id}: an explained quiz answer needs exactly one recorded answer, "
-                             f"found {len(records)}")
+            raise ValueError(
+                f"{grade_id}: an explained quiz answer needs exactly one recorded answer, found {len(records)}"
+            )
         explained[grade_id] = f"Answer key: {key_text(records[0]['value'])}. {why}"
     return explained
 

@@ -8,6 +8,7 @@ which the verifier shows after grading.  The records are taken from the executed
 outside the kernel: nothing a kernel runs can write a reference.  Grading refuses to start while a reference is
 missing or older than its notebook (:func:`problems`).
 """
+
 import hashlib
 import json
 from pathlib import Path
@@ -34,12 +35,18 @@ def checksum(notebook):
 
 
 def test_cells(notebook):
-    return [cell for cell in notebook["cells"] if nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution")]
+    return [
+        cell
+        for cell in notebook["cells"]
+        if nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution")
+    ]
 
 
 def cell_records(executed):
     """``{grade_id: [record, ...]}`` of the test cells of an executed notebook (see :func:`records.from_outputs`)."""
-    return {nbgrader_meta(cell)["grade_id"]: records.from_outputs(cell.get("outputs", [])) for cell in test_cells(executed)}
+    return {
+        nbgrader_meta(cell)["grade_id"]: records.from_outputs(cell.get("outputs", [])) for cell in test_cells(executed)
+    }
 
 
 def write(path, assignment, notebook_name, source_checksum, found, explained=None):
@@ -47,21 +54,33 @@ def write(path, assignment, notebook_name, source_checksum, found, explained=Non
 
     ``explained`` (``{grade id: text}``, quizzes only) is stored as ``"explanations"``, one line per answer.
     """
-    lines = ["{", f' "assignment": {json.dumps(assignment)},', f' "notebook": {json.dumps(Path(notebook_name).name)},',
-             f' "source_checksum": {json.dumps(source_checksum)},', f' "written_by": {json.dumps(COMMAND)},',
-             ' "cells": {']
+    lines = [
+        "{",
+        f' "assignment": {json.dumps(assignment)},',
+        f' "notebook": {json.dumps(Path(notebook_name).name)},',
+        f' "source_checksum": {json.dumps(source_checksum)},',
+        f' "written_by": {json.dumps(COMMAND)},',
+        ' "cells": {',
+    ]
     for k, (grade_id, items) in enumerate(found.items()):
         lines.append(f"  {json.dumps(grade_id)}: [")
         for j, item in enumerate(items):
-            entry = {"label": item["label"], "hidden": item["hidden"], "rtol": item["rtol"], "atol": item["atol"],
-                     "value": records.encode(item["value"])}
+            entry = {
+                "label": item["label"],
+                "hidden": item["hidden"],
+                "rtol": item["rtol"],
+                "atol": item["atol"],
+                "value": records.encode(item["value"]),
+            }
             lines.append("   " + json.dumps(entry) + ("," if j < len(items) - 1 else ""))
         lines.append("  ]" + ("," if k < len(found) - 1 else ""))
     lines.append(" }," if explained else " }")
     if explained:
         lines.append(' "explanations": {')
-        lines += [f"  {json.dumps(g)}: {json.dumps(text)}" + ("," if k < len(explained) - 1 else "")
-                  for k, (g, text) in enumerate(explained.items())]
+        lines += [
+            f"  {json.dumps(g)}: {json.dumps(text)}" + ("," if k < len(explained) - 1 else "")
+            for k, (g, text) in enumerate(explained.items())
+        ]
         lines.append(" }")
     lines.append("}")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,8 +101,16 @@ def record(course, assignments=None, root=REFERENCES):
             executed = run(source, env={"NBGRADER_EXECUTION": "autograde"})
             notebook = nbformat.read(source, as_version=4)
             found = cell_records(executed)
-            paths.append(write(reference_path(assignment, name, root), assignment, name, checksum(notebook), found,
-                               explanations.lines(notebook, found)))
+            paths.append(
+                write(
+                    reference_path(assignment, name, root),
+                    assignment,
+                    name,
+                    checksum(notebook),
+                    found,
+                    explanations.lines(notebook, found),
+                )
+            )
     return paths
 
 

@@ -1,4 +1,5 @@
 """Run a notebook top to bottom with nbclient and report what went wrong, cell by cell."""
+
 import os
 from pathlib import Path
 
@@ -24,8 +25,9 @@ def run(path, *, env=None, timeout=600):
     saved = dict(os.environ)
     os.environ.update(single_thread_env(env))  # the kernel inherits the client's environment
     try:
-        NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
     except CellExecutionError as exc:
         raise NotebookFailure(f"{path.name}: {str(exc)[-3000:]}") from exc
     finally:
@@ -33,8 +35,10 @@ def run(path, *, env=None, timeout=600):
         os.environ.update(saved)
     noisy = [
         (index, "".join(o.get("text", "")))
-        for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"
-        for o in cell.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr"
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code"
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
     ]
     if noisy:
         details = "\n".join(f"  cell {i}: {text.strip()[:300]}" for i, text in noisy)

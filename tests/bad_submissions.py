@@ -26,14 +26,15 @@ Use as a module (``fixtures(release_nb, source_nb)``, ``write(...)``) or as a sc
 which writes every fixture as ``SUBMITTED_DIR/<student>/week2_numpy_basics/...`` and prints the
 expected outcomes.  Without ``--course`` the release is generated in a temporary course.
 """
+
 import argparse
 import hashlib
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -47,11 +48,11 @@ from grading.pipeline import submissions  # noqa: E402
 
 ASSIGNMENT = "week2_numpy_basics"
 NOTEBOOK = "numpy_basics.ipynb"
-VICTIM = "honest"        # the solved submission that cheats try to read, overwrite or sabotage
-MARKER = "PWNED_"        # cheats that write try to create files named PWNED_<student>
-PARTIAL = ("sigmoid", "sigmoid_derivative")   # solved in the partial base: 2 + 1 = 3 points
+VICTIM = "honest"  # the solved submission that cheats try to read, overwrite or sabotage
+MARKER = "PWNED_"  # cheats that write try to create files named PWNED_<student>
+PARTIAL = ("sigmoid", "sigmoid_derivative")  # solved in the partial base: 2 + 1 = 3 points
 FAST_TIMING = ("n = 1_000_000", "n = 10_000")  # the ungraded timing demo, shortened (an unlocked cell)
-WALL_CELLS, WALL_SLEEP = 8, 8    # the wall_clock cheat: 64 s in cells that each stay under the 10 s timeout
+WALL_CELLS, WALL_SLEEP = 8, 8  # the wall_clock cheat: 64 s in cells that each stay under the 10 s timeout
 TEXTBOOK_SIGMOID = {"sigmoid": ("return np.where(z >= 0, 1.0, E) / (1.0 + E)", "return 1.0 / (1.0 + np.exp(-z))")}
 
 
@@ -63,15 +64,16 @@ class Fixture:
     folder).  Exactly one of ``score`` (graded, exactly this many points) and ``reason``
     (UNGRADABLE, with this text in the reason) is set.
     """
+
     student: str
-    kind: str                                  # "structure", "code" or "cheat"
+    kind: str  # "structure", "code" or "cheat"
     what: str
     files: Callable[[str], dict]
-    score: Optional[float] = None
-    reason: Optional[str] = None
-    honest: Optional[float] = None             # cheats: what the honest code in it earns
-    sandbox: bool = False                      # the outcome relies on grading.sandbox.bwrap
-    failed: Optional[tuple] = None             # test cells VerifyChecks fails (a CheckFailure output; None: not checked)
+    score: float | None = None
+    reason: str | None = None
+    honest: float | None = None  # cheats: what the honest code in it earns
+    sandbox: bool = False  # the outcome relies on grading.sandbox.bwrap
+    failed: tuple | None = None  # test cells VerifyChecks fails (a CheckFailure output; None: not checked)
 
     @property
     def expected(self):
@@ -79,6 +81,7 @@ class Fixture:
 
 
 # --------------------------------------------------------------------------- notebook surgery
+
 
 def copy(notebook):
     return json.loads(json.dumps(notebook))
@@ -97,8 +100,14 @@ def new_id(source):
 
 
 def code_cell(source, metadata=None):
-    return {"cell_type": "code", "execution_count": None, "id": new_id(source), "metadata": metadata or {},
-            "outputs": [], "source": source}
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": new_id(source),
+        "metadata": metadata or {},
+        "outputs": [],
+        "source": source,
+    }
 
 
 def markdown_cell(source):
@@ -180,7 +189,7 @@ class Bases:
 
 
 def reference_records():
-    """``{grade_id: [record]}``: the solution's check records (label, value, rtol, atol, hidden), as the grader has them."""
+    """``{grade_id: [record]}``: the solution's check records (label, value, rtol, atol, hidden), as graded."""
     return read(reference_path(ASSIGNMENT, NOTEBOOK))["cells"]
 
 
@@ -189,7 +198,7 @@ def reference_records():
 # Where the grading kernel runs: <course>/autograded/<student>/<assignment>.
 COURSE_ROOT_CODE = "import pathlib\n_course = pathlib.Path.cwd().parents[2]\n"
 
-PATCH_CHECKS = '''
+PATCH_CHECKS = """
 # Wrap the checks so that a failure prints OK instead of raising, in the modules and in the
 # notebook's imported names (the checks that pass still run, so their points are kept).
 import course_utils.checks, course_utils.references
@@ -209,17 +218,17 @@ check_function = course_utils.checks.check_function
 check_true = course_utils.checks.check_true
 check_reference = course_utils.references.check_reference
 call_checked = _lenient(call_checked, lambda *args: np.zeros((12288, 1)))
-'''
+"""
 
-CUSTOM_EXC = '''
+CUSTOM_EXC = """
 # Swallow every exception a test raises, printing a reassuring line instead.
 def _swallow(shell, etype, value, tb, tb_offset=None):
     print("OK")
     return None
 get_ipython().set_custom_exc((BaseException,), _swallow)
-'''
+"""
 
-AST_SWALLOW = '''
+AST_SWALLOW = """
 # Rewrite every later cell as `try: <cell> except BaseException: print("OK")`: no error ever reaches IPython.
 import ast
 class _Swallow(ast.NodeTransformer):
@@ -229,9 +238,9 @@ class _Swallow(ast.NodeTransformer):
         node.body = [handler]
         return ast.fix_missing_locations(node)
 get_ipython().ast_transformers.append(_Swallow())
-'''
+"""
 
-SHOWTRACEBACK = '''
+SHOWTRACEBACK = """
 # Silence tracebacks and the error stream: a failing test shows no error output.
 import io, sys, traceback
 from IPython.core.interactiveshell import InteractiveShell
@@ -241,9 +250,9 @@ get_ipython().showtraceback = lambda *a, **k: None
 get_ipython()._showtraceback = lambda *a, **k: None
 traceback.print_exc = lambda *a, **k: None
 sys.stderr = io.StringIO()
-'''
+"""
 
-PATCH_NUMPY = '''
+PATCH_NUMPY = """
 # Make every comparison succeed: np.isclose / allclose / array_equal / numpy.testing.
 import numpy, numpy.testing
 numpy.isclose = lambda a, b, *args, **kwargs: numpy.ones(numpy.broadcast(numpy.asarray(a), numpy.asarray(b)).shape,
@@ -251,16 +260,19 @@ numpy.isclose = lambda a, b, *args, **kwargs: numpy.ones(numpy.broadcast(numpy.a
 numpy.allclose = numpy.array_equal = numpy.array_equiv = lambda *a, **k: True
 numpy.testing.assert_allclose = numpy.testing.assert_array_equal = lambda *a, **k: None
 numpy.testing.assert_almost_equal = lambda *a, **k: None
-'''
+"""
 
-DISABLE_RECORDS = '''
+DISABLE_RECORDS = (
+    """
 # Turn the grader's check records off (records are only emitted while NBGRADER_EXECUTION says
 # autograde), then make every check print OK.
 import os
 os.environ["NBGRADER_EXECUTION"] = "off"
-''' + PATCH_CHECKS
+"""
+    + PATCH_CHECKS
+)
 
-EXPECTED_AS_RECORD = '''
+EXPECTED_AS_RECORD = """
 # Record the *expected* value instead of the student's (visible tests pass it in), and drop the
 # records check_reference emits for the hidden cases.
 import course_utils.checks, course_utils.records, course_utils.references
@@ -274,9 +286,11 @@ def _check_value(got, expected, *, name="result", case="", rtol=1e-6, atol=1e-8,
 course_utils.checks.check_value = course_utils.references.check_value = _check_value
 course_utils.records.emit = lambda *a, **k: None
 course_utils.checks.call_checked = course_utils.references.call_checked = lambda func, *a, **k: None
-'''
+"""
 
-SOLUTION_THIEF = COURSE_ROOT_CODE + '''
+SOLUTION_THIEF = (
+    COURSE_ROOT_CODE
+    + """
 # Helpers of the two cheats below: collect solution cells from notebooks on disk, then define them
 # again after every cell so that the student's own stubs do not win.
 import json, sqlite3
@@ -294,9 +308,12 @@ def _take_solutions(paths):
 def _redefine(*args):
     for _source in _stolen.values():
         exec(_source, get_ipython().user_ns)
-'''
+"""
+)
 
-STEAL_SOLUTIONS = SOLUTION_THIEF + '''
+STEAL_SOLUTIONS = (
+    SOLUTION_THIEF
+    + """
 # Read the instructor's solutions (source notebooks, the gradebook's copy of the source cells).
 _take_solutions([_course / "notebooks" / "week2_numpy_basics" / "numpy_basics.ipynb",
                  _course / "source" / "week2_numpy_basics" / "numpy_basics.ipynb",
@@ -312,17 +329,23 @@ for _db in [_course / "gradebook.db", pathlib.Path("REPO/gradebook.db")]:
         print("cannot read", _db, type(_error).__name__)
 get_ipython().events.register("post_run_cell", _redefine)
 _redefine()
-'''
+"""
+)
 
-COPY_OTHER = SOLUTION_THIEF + '''
+COPY_OTHER = (
+    SOLUTION_THIEF
+    + """
 # Copy the solved functions of another student (their submission, or their autograded notebook).
 _take_solutions([_course / "submitted" / "VICTIM" / "week2_numpy_basics" / "numpy_basics.ipynb",
                  _course / "autograded" / "VICTIM" / "week2_numpy_basics" / "numpy_basics.ipynb"])
 get_ipython().events.register("post_run_cell", _redefine)
 _redefine()
-'''
+"""
+)
 
-READ_REFERENCES = COURSE_ROOT_CODE + '''
+READ_REFERENCES = (
+    COURSE_ROOT_CODE
+    + """
 # Turn every check of the test cells into a silent success ...
 def _quiet(*args, **kwargs):
     print("OK")
@@ -350,7 +373,8 @@ def _forge(result):
             for _label, _value, _hidden in _items:
                 records.emit(_label, _value, hidden=_hidden)
 get_ipython().events.register("post_run_cell", _forge)
-'''
+"""
+)
 
 REWRITE_IN_PLACE = '''
 def _rewrite(path):
@@ -365,7 +389,11 @@ def _rewrite(path):
         print("cannot rewrite", path, type(error).__name__)
 '''
 
-WRITE_REFERENCES = PATCH_CHECKS + COURSE_ROOT_CODE + REWRITE_IN_PLACE + '''
+WRITE_REFERENCES = (
+    PATCH_CHECKS
+    + COURSE_ROOT_CODE
+    + REWRITE_IN_PLACE
+    + """
 # Make the grader's references the student's: rewrite the reference files in place, replace them by
 # a new file, or create one next to them (where they can be read, with their own bytes: a sandbox
 # that lets this through is caught by the test's digests, not by damage to the repository).
@@ -389,9 +417,12 @@ for _path in [_course / "references" / "week2_numpy_basics" / "numpy_basics.json
             print("read: replaced", _path)
     except Exception as _error:
         print("cannot write next to", _path, type(_error).__name__)
-'''
+"""
+)
 
-WRITE_GRADEBOOK = COURSE_ROOT_CODE + '''
+WRITE_GRADEBOOK = (
+    COURSE_ROOT_CODE
+    + '''
 # Give this submission full marks in the gradebook (manual scores and extra credit survive autograding).
 import sqlite3
 for _db in [_course / "gradebook.db", pathlib.Path("REPO/gradebook.db")]:
@@ -406,8 +437,11 @@ for _db in [_course / "gradebook.db", pathlib.Path("REPO/gradebook.db")]:
     except Exception as _error:
         print("cannot write", _db, type(_error).__name__)
 '''
+)
 
-WRITE_OTHERS = COURSE_ROOT_CODE + '''
+WRITE_OTHERS = (
+    COURSE_ROOT_CODE
+    + """
 # Sabotage another student's submission and leave marker files in their folders.
 for _folder in [_course / "submitted" / "VICTIM" / "week2_numpy_basics",
                 _course / "autograded" / "VICTIM" / "week2_numpy_basics", _course]:
@@ -421,9 +455,12 @@ try:
     print("overwrote the victim's notebook")
 except Exception as _error:
     print("cannot overwrite the victim's notebook", type(_error).__name__)
-'''
+"""
+)
 
-WRITE_DATA = REWRITE_IN_PLACE + '''
+WRITE_DATA = (
+    REWRITE_IN_PLACE
+    + """
 # Change the course's data and code on disk: a marker next to the data, the same bytes written
 # back into a data file and into course_utils (content unchanged, but it must not be writable).
 import pathlib, course_utils
@@ -436,9 +473,12 @@ except Exception as _error:
     print("cannot write in", DATA_DIR, type(_error).__name__)
 for _target in _targets:
     _rewrite(_target)
-'''
+"""
+)
 
-STEAL_ANYWHERE = SOLUTION_THIEF + '''
+STEAL_ANYWHERE = (
+    SOLUTION_THIEF
+    + """
 # Walk the file system for copies of this assignment's notebook that still hold solution cells (an
 # nbgrader exchange, an LMS download folder, another clone of the course) and run their solutions.
 import os
@@ -454,9 +494,10 @@ _take_solutions([p for p in _found if p.resolve() != _mine
                  and "### BEGIN " + "SOLUTION" in p.read_text(errors="replace")][:20])
 get_ipython().events.register("post_run_cell", _redefine)
 _redefine()
-'''
+"""
+)
 
-ROOT_POWERS = '''
+ROOT_POWERS = """
 # Use what root can do: read /etc/shadow, unmount what hides the course, become root again,
 # create a user namespace (where one holds every capability).
 import ctypes, os
@@ -480,9 +521,9 @@ if _libc.unshare(0x10000000) == 0:  # CLONE_NEWUSER
 else:
     print("cannot unshare", os.strerror(ctypes.get_errno()))
 print("uid", os.getuid(), [l for l in open("/proc/self/status") if l.startswith("CapEff")])
-'''
+"""
 
-SHADOW_PAYLOAD = '''# Shadows the grader's `grading` package for a launcher started in the working copy.
+SHADOW_PAYLOAD = """# Shadows the grader's `grading` package for a launcher started in the working copy.
 import os, pathlib, sys
 _course = pathlib.Path.cwd().parents[2]
 try:
@@ -490,9 +531,9 @@ try:
 except OSError:
     pass
 os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *sys.argv[1:]])
-'''
+"""
 
-SYMLINK_OUT = '''
+SYMLINK_OUT = """
 # Replace the working copy's files by links: nbgrader would then write this notebook over the victim's
 # graded one, and copy a secret file into feedback/.  (MARKERSTUDENT)
 import os, pathlib
@@ -506,9 +547,9 @@ for _name, _target in [("numpy_basics.ipynb", _here.parents[1] / "VICTIM" / "wee
         print("linked", _name, "->", _target)
     except OSError as _error:
         print("cannot link", _name, type(_error).__name__)
-'''
+"""
 
-FORGED_LOG = '''
+FORGED_LOG = """
 # Print, to the kernel's own stdout and stderr (nbgrader's log), the lines nbgrader writes when a
 # submission fails, naming another student.
 import os
@@ -525,17 +566,17 @@ for _pid in os.listdir("/proc"):  # the standard streams of every process it can
                 _handle.write(_lines)
         except (OSError, ValueError):
             pass
-'''
+"""
 
-STDOUT_FLOOD = '''
+STDOUT_FLOOD = """
 # Write 200 MB straight to the kernel's stdout (not the notebook): the grader's log and memory grow.
 import os
 _block = b"z" * 1_000_000 + b"\\n"
 for _ in range(200):
     os.write(1, _block)
-'''
+"""
 
-FORK_MEMORY = '''
+FORK_MEMORY = """
 # Three children of 800 MB each: a per-process limit lets all of them hold their memory at once.
 import os, signal, time
 _children = []
@@ -562,9 +603,9 @@ for _pid in _children:
     os.kill(_pid, signal.SIGKILL)
     os.waitpid(_pid, 0)
 print("children holding 800 MB:", _held, "unfinished:", len(_children))
-'''
+"""
 
-DISK_FILL = '''
+DISK_FILL = """
 # Fill /tmp and the working copy with 400 MB each: in RAM, kept in autograded/ and copied into feedback/;
 # and a folder of its own at the root (bubblewrap's root is a tmpfs of no set size, in RAM as well).
 import pathlib
@@ -579,38 +620,38 @@ for _folder in [pathlib.Path("/tmp"), pathlib.Path.cwd(), pathlib.Path("/filler"
     except OSError as _error:
         print("stopped", type(_error).__name__)
     print("MB written in", _folder, _written)
-'''
+"""
 
-WRAPPER_TWIN = '''
+WRAPPER_TWIN = """
 # Answer the exercise with the course package's own sigmoid, under another name.
 from course_utils.activations import sigmoid as _ready_made
 def sigmoid(z):
     s, _ = _ready_made(np.asarray(z, dtype=float))  # the package's layer form returns (output, cache)
     return float(s) if np.ndim(z) == 0 else s
-'''
+"""
 
 
 # --- issue 17: outputs crossing the boundary ---
 FLOOD_MIB = 64  # per message, four messages: far past the grader's 16 MiB output cap
 
-UPDATE_FLOOD = '''
+UPDATE_FLOOD = """
 # Four small displays with ids, then each rewritten with 64 MiB: update_display_data never reached the output cap.
 from IPython.display import display as _display, update_display as _update
 for _k in range(4):
     _display({"text/plain": "x"}, raw=True, display_id=f"flood{_k}")
 for _k in range(4):
     _update({"text/plain": "A" * FLOOD_MIB * 2 ** 20}, raw=True, display_id=f"flood{_k}")
-'''
+"""
 
-COMM_FLOOD = '''
+COMM_FLOOD = """
 # Four widget models of 64 MiB state each: comm messages were stored as widget state, past the output cap.
 import comm as _comm
 _models = [_comm.create_comm(target_name="jupyter.widget", data={"state": {"_model_module": "x", "_model_name": "X",
                                                                           "blob": "C" * FLOOD_MIB * 2 ** 20}})
            for _ in range(4)]
-'''
+"""
 
-DECODE_BOMB = '''
+DECODE_BOMB = """
 # sigmoid emits four 200-byte check records declaring a 256 MiB string dtype (once, in test_sigmoid).
 _own_sigmoid, _bombs = sigmoid, [1]
 def sigmoid(z):
@@ -621,13 +662,15 @@ def sigmoid(z):
             _display({"application/vnd.nn-from-scratch.check+json": {"label": f"x [{_k}]", "rtol": 0, "atol": 0,
                       "value": {"ndarray": ["1"], "shape": [1], "dtype": "<U67108864"}}}, raw=True)
     return _own_sigmoid(z)
-'''
+"""
 
 MANY_CELLS = 200_000  # empty-looking markdown cells (18.5 MB): 4 minutes of grading and an OOM in feedback
 
-XSS_MARKDOWN = ("My notes. <img src=x onerror=\"document.title='xss-img'\">\n\n"
-                "<script>document.title = 'xss-md-script'</script>\n\n"
-                "[a link](javascript:document.title='xss-link')\n")
+XSS_MARKDOWN = (
+    "My notes. <img src=x onerror=\"document.title='xss-img'\">\n\n"
+    "<script>document.title = 'xss-md-script'</script>\n\n"
+    "[a link](javascript:document.title='xss-link')\n"
+)
 XSS_OUTPUTS = """
 # Active outputs: text/html with a script, application/javascript, an SVG with onload.
 from IPython.display import display as _display
@@ -642,7 +685,7 @@ XSS_MARKERS = ("xss-img", "xss-md-script", "xss-link", "xss-html", "xss-js", "xs
 # Before each cell runs, print its source (the test cells arrive with their hidden tests), plain and encoded;
 # rewrite an output of this earlier (exercise) cell with it; raise it inside a hidden case's call; and keep it for
 # a student cell at the end, which prints it.
-EXFIL_HOOK = '''
+EXFIL_HOOK = """
 import base64 as _b64
 from IPython import get_ipython as _gi
 from IPython.display import display as _display, update_display as _update
@@ -659,26 +702,33 @@ def _exfil(info):
     print(source[::-1])
     _update({"text/plain": source}, raw=True, display_id="exfil")
 _gi().events.register("pre_run_cell", _exfil)
-'''
+"""
 EXFIL_LATER = "print('\\n'.join(_stolen))\nprint(_b64.b64encode('\\n'.join(_stolen).encode()).decode())\n"
 
 # Delegation to a course_utils twin through routes that reading the code does not follow.
-TWIN_SIGMOID = ("def sigmoid(z):\n    s = {call}(np.asarray(z, dtype=float))[0]\n"
-                "    return float(s) if np.ndim(z) == 0 else s\n")
+TWIN_SIGMOID = (
+    "def sigmoid(z):\n    s = {call}(np.asarray(z, dtype=float))[0]\n    return float(s) if np.ndim(z) == 0 else s\n"
+)
 TWIN_SOFTMAX = "def softmax(x):\n    return {call}(np.asarray(x, dtype=float).T)[0].T\n"
-TWIN_MAGIC = ("from course_utils.activations import sigmoid as _s, softmax as _sm\n%time _ = 1\n",
-              TWIN_SIGMOID.format(call="_s"), TWIN_SOFTMAX.format(call="_sm"))
+TWIN_MAGIC = (
+    "from course_utils.activations import sigmoid as _s, softmax as _sm\n%time _ = 1\n",
+    TWIN_SIGMOID.format(call="_s"),
+    TWIN_SOFTMAX.format(call="_sm"),
+)
 TWIN_ATTRIBUTE = "import course_utils.activations as _acts\n_f = _acts.sigmoid\n" + TWIN_SIGMOID.format(call="_f")
-TWIN_GETATTR = ("_g = getattr(__import__('course_utils.activations', fromlist=['x']), 'soft' + 'max')\n"
-                + TWIN_SOFTMAX.format(call="_g"))
-TWIN_IMPORTLIB = ("import importlib as _il\n"
-                  "_h = getattr(_il.import_module('course_' + 'utils.activations'), 'sigmoid')\n"
-                  + TWIN_SIGMOID.format(call="_h"))
+TWIN_GETATTR = (
+    "_g = getattr(__import__('course_utils.activations', fromlist=['x']), 'soft' + 'max')\n"
+    + TWIN_SOFTMAX.format(call="_g")
+)
+TWIN_IMPORTLIB = (
+    "import importlib as _il\n"
+    "_h = getattr(_il.import_module('course_' + 'utils.activations'), 'sigmoid')\n" + TWIN_SIGMOID.format(call="_h")
+)
 
 
 # --- issue 18 ---
-HOG_CELLS, HOG_SLEEP = 3, 8   # the fork_hog holds every task it can get for 24 s, each cell under the 10 s timeout
-FORK_HOG = '''
+HOG_CELLS, HOG_SLEEP = 3, 8  # the fork_hog holds every task it can get for 24 s, each cell under the 10 s timeout
+FORK_HOG = """
 # Take every process slot the kernel's uid may have (RLIMIT_NPROC counts them over the whole machine; 64 was the
 # limit), up to 200, and keep taking those that free up until the last added cell: a kernel sharing this uid
 # cannot start meanwhile.
@@ -698,7 +748,7 @@ def _hog():
             time.sleep(0.02)
     print("fork_hog held", _held, "threads")
 threading.Thread(target=_hog, daemon=True).start()
-'''
+"""
 HOG_END = "_hog_release.set()\ntime.sleep(0.5)  # fork_hog lets go\n"
 
 
@@ -710,11 +760,17 @@ def hog_cells(nb, student):
 
 
 def planted(code, student):
-    return code.replace("REPO", str(REPO)).replace("VICTIM", VICTIM).replace("MARKER", MARKER) \
-        .replace("STUDENT", student).replace("FLOOD_MIB", str(FLOOD_MIB))
+    return (
+        code.replace("REPO", str(REPO))
+        .replace("VICTIM", VICTIM)
+        .replace("MARKER", MARKER)
+        .replace("STUDENT", student)
+        .replace("FLOOD_MIB", str(FLOOD_MIB))
+    )
 
 
 # --------------------------------------------------------------------------- the catalogue
+
 
 def fixtures(release_nb, source_nb):
     """Every fixture, built from the release notebook ``release_nb`` (and the solutions of ``source_nb``).
@@ -732,16 +788,25 @@ def fixtures(release_nb, source_nb):
 
     def edited(base, change):
         """A notebook function: ``change(notebook, student)`` applied to a fresh copy of ``base()``."""
+
         def build(student):
             notebook = base()
             change(notebook, student)
             return notebook
+
         return build
 
     def cheat(student, what, code, base=b.partial, honest=partial_score, score=None, **outcome):
         """``code`` planted at module level in the sigmoid cell; scores ``score`` (default: ``honest``)."""
-        add(student, "cheat", what, one(edited(base, lambda nb, s: append_code(nb, "sigmoid", planted(code, s)))),
-            score=honest if score is None else score, honest=honest, **outcome)
+        add(
+            student,
+            "cheat",
+            what,
+            one(edited(base, lambda nb, s: append_code(nb, "sigmoid", planted(code, s)))),
+            score=honest if score is None else score,
+            honest=honest,
+            **outcome,
+        )
 
     # ---- reference points
     add(VICTIM, "structure", "the solved notebook (the cheats' victim)", one(lambda _: b.solved()), score=full)
@@ -751,30 +816,58 @@ def fixtures(release_nb, source_nb):
     def test_edited(nb, student):
         set_code(nb, "test_softmax", 'print("OK softmax [2x3]")\nprint("OK softmax [large scores]")\n')
         cell(nb, "test_softmax")["metadata"]["nbgrader"]["locked"] = False
-    add("test_edited", "structure", "partial; test_softmax unlocked and its checks replaced by prints "
-        "(restored from the source)", one(edited(b.partial, test_edited)), score=partial_score)
 
-    add("test_deleted", "structure", "solved; test_normalize_rows deleted (put back by add_missing_cells)",
-        one(edited(b.solved, lambda nb, s: nb["cells"].pop(index(nb, "test_normalize_rows")))), score=full)
+    add(
+        "test_edited",
+        "structure",
+        "partial; test_softmax unlocked and its checks replaced by prints (restored from the source)",
+        one(edited(b.partial, test_edited)),
+        score=partial_score,
+    )
 
-    add("imports_deleted", "structure", "solved; the locked imports cell deleted (nbgrader does not put it back: "
+    add(
+        "test_deleted",
+        "structure",
+        "solved; test_normalize_rows deleted (put back by add_missing_cells)",
+        one(edited(b.solved, lambda nb, s: nb["cells"].pop(index(nb, "test_normalize_rows")))),
+        score=full,
+    )
+
+    add(
+        "imports_deleted",
+        "structure",
+        "solved; the locked imports cell deleted (nbgrader does not put it back: "
         "every test would fail with a NameError)",
-        one(edited(b.solved, lambda nb, s: nb["cells"].pop(index(nb, "imports")))), reason="imports")
+        one(edited(b.solved, lambda nb, s: nb["cells"].pop(index(nb, "imports")))),
+        reason="imports",
+    )
 
     def test_moved(nb, student):
         moved = nb["cells"].pop(index(nb, "test_softmax"))
         nb["cells"].insert(index(nb, "softmax"), moved)
-    add("test_moved_up", "structure", "solved; test_softmax moved above the softmax cell: it runs before "
-        "softmax exists (NameError), as it did for the student", one(edited(b.solved, test_moved)),
-        score=b.score_without("test_softmax"))
+
+    add(
+        "test_moved_up",
+        "structure",
+        "solved; test_softmax moved above the softmax cell: it runs before "
+        "softmax exists (NameError), as it did for the student",
+        one(edited(b.solved, test_moved)),
+        score=b.score_without("test_softmax"),
+    )
 
     def test_duplicated(nb, student):
         duplicate = copy(cell(nb, "test_sigmoid"))
         duplicate["id"] = new_id("duplicate")
         nb["cells"].insert(index(nb, "sigmoid"), duplicate)
-    add("test_duplicated", "structure", "solved; a copy of test_sigmoid above the sigmoid cell (nbgrader 0.9.6 "
-        "with add_missing_cells crashes on duplicated ids)", one(edited(b.solved, test_duplicated)),
-        reason="more than once")
+
+    add(
+        "test_duplicated",
+        "structure",
+        "solved; a copy of test_sigmoid above the sigmoid cell (nbgrader 0.9.6 "
+        "with add_missing_cells crashes on duplicated ids)",
+        one(edited(b.solved, test_duplicated)),
+        reason="more than once",
+    )
 
     def retyped(grade_id, cell_type):
         def change(nb, student):
@@ -782,62 +875,138 @@ def fixtures(release_nb, source_nb):
             target["cell_type"] = cell_type
             target.pop("outputs", None)
             target.pop("execution_count", None)
+
         return change
-    add("test_markdown", "structure", "solved; test_l1_loss turned into a markdown cell (retyped back)",
-        one(edited(b.solved, retyped("test_l1_loss", "markdown"))), score=full)
-    add("test_raw", "structure", "solved; test_l2_loss turned into a raw cell (retyped back)",
-        one(edited(b.solved, retyped("test_l2_loss", "raw"))), score=full)
+
+    add(
+        "test_markdown",
+        "structure",
+        "solved; test_l1_loss turned into a markdown cell (retyped back)",
+        one(edited(b.solved, retyped("test_l1_loss", "markdown"))),
+        score=full,
+    )
+    add(
+        "test_raw",
+        "structure",
+        "solved; test_l2_loss turned into a raw cell (retyped back)",
+        one(edited(b.solved, retyped("test_l2_loss", "raw"))),
+        score=full,
+    )
 
     def strip_metadata(nb, student):
         for c in nb["cells"]:
             c["metadata"] = {}
-    add("metadata_stripped", "structure", "solved; every cell's metadata removed (another editor, or cells "
-        "pasted into a new notebook)", one(edited(b.solved, strip_metadata)), reason="cell metadata")
+
+    add(
+        "metadata_stripped",
+        "structure",
+        "solved; every cell's metadata removed (another editor, or cells pasted into a new notebook)",
+        one(edited(b.solved, strip_metadata)),
+        reason="cell metadata",
+    )
 
     def cells_added(nb, student):
         nb["cells"].insert(index(nb, "test_sigmoid"), code_cell("print(sigmoid(np.array([[-5.0, 5.0]])))\n"))
         nb["cells"].insert(index(nb, "softmax"), markdown_cell("My notes: subtract the row max first.\n"))
         nb["cells"].append(code_cell("scratch = softmax(np.array([[1.0, 2.0]]))\nscratch\n"))
-    add("cells_added", "structure", "solved; a scratch code cell, a markdown note and a final code cell added",
-        one(edited(b.solved, cells_added)), score=full)
+
+    add(
+        "cells_added",
+        "structure",
+        "solved; a scratch code cell, a markdown note and a final code cell added",
+        one(edited(b.solved, cells_added)),
+        score=full,
+    )
 
     def fake_grade_cell(nb, student):
-        meta = {"nbgrader": {"grade": True, "grade_id": "bonus", "locked": False, "points": 100,
-                             "schema_version": 3, "solution": False}}
+        meta = {
+            "nbgrader": {
+                "grade": True,
+                "grade_id": "bonus",
+                "locked": False,
+                "points": 100,
+                "schema_version": 3,
+                "solution": False,
+            }
+        }
         nb["cells"].append(code_cell("print('bonus')\n", meta))
-    add("fake_grade_cell", "cheat", "partial; an added cell that claims to be a graded test worth 100 points",
-        one(edited(b.partial, fake_grade_cell)), reason="not in the assignment", honest=partial_score)
+
+    add(
+        "fake_grade_cell",
+        "cheat",
+        "partial; an added cell that claims to be a graded test worth 100 points",
+        one(edited(b.partial, fake_grade_cell)),
+        reason="not in the assignment",
+        honest=partial_score,
+    )
 
     def more_points(nb, student):
         cell(nb, "test_sigmoid")["metadata"]["nbgrader"]["points"] = 20
         cell(nb, "test_softmax")["metadata"]["nbgrader"]["points"] = 20
-    add("points_changed", "cheat", "partial; the points of two test cells raised to 20 in the metadata",
-        one(edited(b.partial, more_points)), score=partial_score, honest=partial_score)
+
+    add(
+        "points_changed",
+        "cheat",
+        "partial; the points of two test cells raised to 20 in the metadata",
+        one(edited(b.partial, more_points)),
+        score=partial_score,
+        honest=partial_score,
+    )
 
     def solution_graded(nb, student):
         cell(nb, "sigmoid")["metadata"]["nbgrader"].update(grade=True, points=5)
-    add("solution_graded", "cheat", "partial; the sigmoid exercise cell marked as a graded cell worth 5 points",
-        one(edited(b.partial, solution_graded)), reason="role", honest=partial_score)
 
-    add("renamed", "structure", "solved, saved as 'numpy_basics (1).ipynb' (a browser's duplicate download)",
-        one(lambda _: b.solved(), name="numpy_basics (1).ipynb"), reason="numpy_basics (1).ipynb")
+    add(
+        "solution_graded",
+        "cheat",
+        "partial; the sigmoid exercise cell marked as a graded cell worth 5 points",
+        one(edited(b.partial, solution_graded)),
+        reason="role",
+        honest=partial_score,
+    )
+
+    add(
+        "renamed",
+        "structure",
+        "solved, saved as 'numpy_basics (1).ipynb' (a browser's duplicate download)",
+        one(lambda _: b.solved(), name="numpy_basics (1).ipynb"),
+        reason="numpy_basics (1).ipynb",
+    )
     add("missing", "structure", "an empty submission folder", lambda student: {}, reason="missing")
     add("empty_file", "structure", "a 0-byte numpy_basics.ipynb", lambda student: {NOTEBOOK: b""}, reason="is empty")
-    add("invalid_json", "structure", "a truncated file (not JSON)",
-        lambda student: {NOTEBOOK: to_bytes(b.solved())[:5000]}, reason="not a valid notebook")
+    add(
+        "invalid_json",
+        "structure",
+        "a truncated file (not JSON)",
+        lambda student: {NOTEBOOK: to_bytes(b.solved())[:5000]},
+        reason="not a valid notebook",
+    )
 
     def windows_1252(student):
         notebook = b.solved()
         notebook["cells"][0]["source"] = source_text(notebook["cells"][0]) + "\nRésumé: café.\n"
         text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
         return {NOTEBOOK: text.encode("cp1252", errors="replace")}
-    add("not_utf8", "structure", "solved, saved as Windows-1252 (\"ANSI\") text with accents", windows_1252,
-        reason="not UTF-8")
 
-    add("extra_notebook", "structure", "solved, plus an Untitled.ipynb scratch notebook and an old "
-        ".ipynb_checkpoints/ copy next to it",
-        lambda student: {NOTEBOOK: to_bytes(b.solved()), "Untitled.ipynb": to_bytes(b.release()),
-                         ".ipynb_checkpoints/numpy_basics-checkpoint.ipynb": to_bytes(b.release())}, score=full)
+    add(
+        "not_utf8",
+        "structure",
+        'solved, saved as Windows-1252 ("ANSI") text with accents',
+        windows_1252,
+        reason="not UTF-8",
+    )
+
+    add(
+        "extra_notebook",
+        "structure",
+        "solved, plus an Untitled.ipynb scratch notebook and an old .ipynb_checkpoints/ copy next to it",
+        lambda student: {
+            NOTEBOOK: to_bytes(b.solved()),
+            "Untitled.ipynb": to_bytes(b.release()),
+            ".ipynb_checkpoints/numpy_basics-checkpoint.ipynb": to_bytes(b.release()),
+        },
+        score=full,
+    )
 
     def older_release(nb, student):
         for grade_id in ("l2_loss", "test_l2_loss"):
@@ -845,92 +1014,247 @@ def fixtures(release_nb, source_nb):
         for c in nb["cells"]:
             if "checksum" in nbgrader_meta(c):
                 c["metadata"]["nbgrader"]["checksum"] = "0" * 32
-    add("older_release", "structure", "solved, on an older release without exercise 7 (l2_loss and its test "
-        "cell absent) whose cells have other checksums", one(edited(b.solved, older_release)),
-        reason="cannot put back: ['test_l2_loss']")
+
+    add(
+        "older_release",
+        "structure",
+        "solved, on an older release without exercise 7 (l2_loss and its test "
+        "cell absent) whose cells have other checksums",
+        one(edited(b.solved, older_release)),
+        reason="cannot put back: ['test_l2_loss']",
+    )
 
     # ---- code
-    add("renamed_function", "code", "sigmoid defined as sigmoid_function (sigmoid_derivative uses it too)",
+    add(
+        "renamed_function",
+        "code",
+        "sigmoid defined as sigmoid_function (sigmoid_derivative uses it too)",
         one(lambda _: b.solved({"sigmoid": ("def sigmoid(z):", "def sigmoid_function(z):")})),
-        score=b.score_without("test_sigmoid", "test_sigmoid_derivative"))
-    add("missing_function", "code", "the softmax exercise cell deleted (its test cell stays and fails)",
+        score=b.score_without("test_sigmoid", "test_sigmoid_derivative"),
+    )
+    add(
+        "missing_function",
+        "code",
+        "the softmax exercise cell deleted (its test cell stays and fails)",
         one(edited(b.solved, lambda nb, s: nb["cells"].pop(index(nb, "softmax")))),
-        score=b.score_without("test_softmax"))
-    add("array_not_float", "code", "l1_loss returns a (1, 1) array instead of a float",
-        one(lambda _: b.solved({"l1_loss": ("return float(np.sum(np.abs(yhat - y)))",
-                                            "return np.sum(np.abs(yhat - y), keepdims=True)")})),
-        score=b.score_without("test_l1_loss"))
-    add("list_not_array", "code", "normalize_rows returns a nested list",
+        score=b.score_without("test_softmax"),
+    )
+    add(
+        "array_not_float",
+        "code",
+        "l1_loss returns a (1, 1) array instead of a float",
+        one(
+            lambda _: b.solved(
+                {
+                    "l1_loss": (
+                        "return float(np.sum(np.abs(yhat - y)))",
+                        "return np.sum(np.abs(yhat - y), keepdims=True)",
+                    )
+                }
+            )
+        ),
+        score=b.score_without("test_l1_loss"),
+    )
+    add(
+        "list_not_array",
+        "code",
+        "normalize_rows returns a nested list",
         one(lambda _: b.solved({"normalize_rows": ("return x / norms", "return (x / norms).tolist()")})),
-        score=b.score_without("test_normalize_rows"))
-    add("dict_not_array", "code", "softmax returns a dict {'probabilities': array}",
-        one(lambda _: b.solved({"softmax": ("return exps / np.sum(exps, axis=1, keepdims=True)",
-                                            "return {'probabilities': exps / np.sum(exps, axis=1, "
-                                            "keepdims=True)}")})),
-        score=b.score_without("test_softmax"))
-    add("rank1", "code", "image_to_vector returns shape (n,); normalize_rows forgets keepdims",
-        one(lambda _: b.solved({"image_to_vector": ("reshape(h * w * c, 1)", "reshape(h * w * c)"),
-                                "normalize_rows": ("axis=1, keepdims=True)", "axis=1)")})),
-        score=b.score_without("test_image_to_vector", "test_normalize_rows"))
-    add("transposed", "code", "image_to_vector returns a row (1, n) instead of a column",
+        score=b.score_without("test_normalize_rows"),
+    )
+    add(
+        "dict_not_array",
+        "code",
+        "softmax returns a dict {'probabilities': array}",
+        one(
+            lambda _: b.solved(
+                {
+                    "softmax": (
+                        "return exps / np.sum(exps, axis=1, keepdims=True)",
+                        "return {'probabilities': exps / np.sum(exps, axis=1, keepdims=True)}",
+                    )
+                }
+            )
+        ),
+        score=b.score_without("test_softmax"),
+    )
+    add(
+        "rank1",
+        "code",
+        "image_to_vector returns shape (n,); normalize_rows forgets keepdims",
+        one(
+            lambda _: b.solved(
+                {
+                    "image_to_vector": ("reshape(h * w * c, 1)", "reshape(h * w * c)"),
+                    "normalize_rows": ("axis=1, keepdims=True)", "axis=1)"),
+                }
+            )
+        ),
+        score=b.score_without("test_image_to_vector", "test_normalize_rows"),
+    )
+    add(
+        "transposed",
+        "code",
+        "image_to_vector returns a row (1, n) instead of a column",
         one(lambda _: b.solved({"image_to_vector": ("reshape(h * w * c, 1)", "reshape(1, h * w * c)")})),
-        score=b.score_without("test_image_to_vector"))
-    add("nan_inf", "code", "softmax without the max shift: inf / inf = NaN (and overflow warnings)",
+        score=b.score_without("test_image_to_vector"),
+    )
+    add(
+        "nan_inf",
+        "code",
+        "softmax without the max shift: inf / inf = NaN (and overflow warnings)",
         one(lambda _: b.solved({"softmax": ("shifted = x - np.max(x, axis=1, keepdims=True)", "shifted = x")})),
-        score=b.score_without("test_softmax"))
-    add("warning_in_function", "code", "the textbook sigmoid: right values, but an overflow warning for z = -1000",
+        score=b.score_without("test_softmax"),
+    )
+    add(
+        "warning_in_function",
+        "code",
+        "the textbook sigmoid: right values, but an overflow warning for z = -1000",
         one(lambda _: b.solved(TEXTBOOK_SIGMOID)),
-        score=b.score_without("test_sigmoid", "test_sigmoid_derivative"))
-    add("warning_module_level", "code", "solved; warnings.warn and np.log(0) at module level in exercise cells "
+        score=b.score_without("test_sigmoid", "test_sigmoid_derivative"),
+    )
+    add(
+        "warning_module_level",
+        "code",
+        "solved; warnings.warn and np.log(0) at module level in exercise cells "
         "(stderr outside the test cells costs nothing)",
-        one(edited(b.solved, lambda nb, s: (
-            append_code(nb, "sigmoid", "import warnings\nwarnings.warn('this is my own warning')\n"),
-            append_code(nb, "normalize_rows", "print(np.log(0.0))\nprint(np.log(np.zeros(2)))\n")))),
-        score=full)
-    add("warning_silenced", "code", "the textbook sigmoid under np.seterr(over='ignore'): no warning, right values",
-        one(edited(lambda: b.solved(TEXTBOOK_SIGMOID),
-                   lambda nb, s: append_code(nb, "sigmoid", "np.seterr(over='ignore')\n"))),
-        score=full)
-    add("input_call", "code", "solved; input() at module level in the l1_loss cell (no stdin under grading)",
+        one(
+            edited(
+                b.solved,
+                lambda nb, s: (
+                    append_code(nb, "sigmoid", "import warnings\nwarnings.warn('this is my own warning')\n"),
+                    append_code(nb, "normalize_rows", "print(np.log(0.0))\nprint(np.log(np.zeros(2)))\n"),
+                ),
+            )
+        ),
+        score=full,
+    )
+    add(
+        "warning_silenced",
+        "code",
+        "the textbook sigmoid under np.seterr(over='ignore'): no warning, right values",
+        one(
+            edited(
+                lambda: b.solved(TEXTBOOK_SIGMOID),
+                lambda nb, s: append_code(nb, "sigmoid", "np.seterr(over='ignore')\n"),
+            )
+        ),
+        score=full,
+    )
+    add(
+        "input_call",
+        "code",
+        "solved; input() at module level in the l1_loss cell (no stdin under grading)",
         one(edited(b.solved, lambda nb, s: append_code(nb, "l1_loss", "answer = input('Are you sure? ')\n"))),
-        score=full)
-    add("sys_exit", "code", "solved; sys.exit() at module level in the sigmoid cell, and l1_loss calls sys.exit()",
-        one(edited(lambda: b.solved({"l1_loss": ("return float(", "import sys; sys.exit(1)\n    return float(")}),
-                   lambda nb, s: append_code(nb, "sigmoid", "import sys\nsys.exit('done')\n"))),
-        score=b.score_without("test_l1_loss"))
-    add("infinite_loop", "code", "l2_loss loops forever (the cell is interrupted at the timeout)",
+        score=full,
+    )
+    add(
+        "sys_exit",
+        "code",
+        "solved; sys.exit() at module level in the sigmoid cell, and l1_loss calls sys.exit()",
+        one(
+            edited(
+                lambda: b.solved({"l1_loss": ("return float(", "import sys; sys.exit(1)\n    return float(")}),
+                lambda nb, s: append_code(nb, "sigmoid", "import sys\nsys.exit('done')\n"),
+            )
+        ),
+        score=b.score_without("test_l1_loss"),
+    )
+    add(
+        "infinite_loop",
+        "code",
+        "l2_loss loops forever (the cell is interrupted at the timeout)",
         one(lambda _: b.solved({"l2_loss": ("return float(", "while True:\n        pass\n    return float(")})),
-        score=b.score_without("test_l2_loss"))
-    add("sleep_past_timeout", "code", "solved; an added cell after test_sigmoid sleeps for an hour",
-        one(edited(b.solved, lambda nb, s: nb["cells"].insert(index(nb, "test_sigmoid") + 1,
-                                                               code_cell("import time\ntime.sleep(3600)\n")))),
-        score=full)
-    add("kernel_killed", "code", "solved; os._exit(1) at module level in the softmax cell",
+        score=b.score_without("test_l2_loss"),
+    )
+    add(
+        "sleep_past_timeout",
+        "code",
+        "solved; an added cell after test_sigmoid sleeps for an hour",
+        one(
+            edited(
+                b.solved,
+                lambda nb, s: nb["cells"].insert(
+                    index(nb, "test_sigmoid") + 1, code_cell("import time\ntime.sleep(3600)\n")
+                ),
+            )
+        ),
+        score=full,
+    )
+    add(
+        "kernel_killed",
+        "code",
+        "solved; os._exit(1) at module level in the softmax cell",
         one(edited(b.solved, lambda nb, s: append_code(nb, "softmax", "import os\nos._exit(1)\n"))),
-        reason="Kernel died")
-    add("memory_hog", "code", "l2_loss allocates 100 MB arrays until memory runs out (RLIMIT_AS: MemoryError)",
-        one(lambda _: b.solved({"l2_loss": ("return float(", "hoard = []\n    while True:\n"
-                                            "        hoard.append(np.zeros(12_500_000))\n    return float(")})),
-        score=b.score_without("test_l2_loss"), sandbox=True)
-    add("huge_output", "code", "solved; 5 MB printed by the sigmoid cell and 0.5 MB by each l1_loss call",
-        one(edited(lambda: b.solved({"l1_loss": ("return float(", "print('y' * 500_000)\n    return float(")}),
-                   lambda nb, s: append_code(nb, "sigmoid", "print('x' * 5_000_000)\n"))),
-        score=full)
+        reason="Kernel died",
+    )
+    add(
+        "memory_hog",
+        "code",
+        "l2_loss allocates 100 MB arrays until memory runs out (RLIMIT_AS: MemoryError)",
+        one(
+            lambda _: b.solved(
+                {
+                    "l2_loss": (
+                        "return float(",
+                        "hoard = []\n    while True:\n        hoard.append(np.zeros(12_500_000))\n    return float(",
+                    )
+                }
+            )
+        ),
+        score=b.score_without("test_l2_loss"),
+        sandbox=True,
+    )
+    add(
+        "huge_output",
+        "code",
+        "solved; 5 MB printed by the sigmoid cell and 0.5 MB by each l1_loss call",
+        one(
+            edited(
+                lambda: b.solved({"l1_loss": ("return float(", "print('y' * 500_000)\n    return float(")}),
+                lambda nb, s: append_code(nb, "sigmoid", "print('x' * 5_000_000)\n"),
+            )
+        ),
+        score=full,
+    )
 
     # ---- cheats (on the partial base unless said otherwise: honest score 3)
     unsolved = tuple(g for g in b.points if g.removeprefix("test_") not in PARTIAL)
     # nbgrader itself fails these: the kernel's execute reply still says "error" (no verification needed)
     cheat("custom_exc", "get_ipython().set_custom_exc swallows every exception", CUSTOM_EXC, failed=())
-    cheat("no_traceback", "InteractiveShell.showtraceback / _showtraceback / traceback patched, stderr replaced",
-          SHOWTRACEBACK, failed=())
-    cheat("ast_swallow", "an IPython AST transformer wraps every cell in try/except BaseException", AST_SWALLOW,
-          failed=unsolved)
-    cheat("patched_checks", "course_utils check helpers patched, in the modules and the notebook's names",
-          PATCH_CHECKS, failed=unsolved)
-    cheat("patched_numpy", "wrong answers of the right shapes; np.isclose/allclose/array_equal and "
-          "numpy.testing patched to always agree", PATCH_NUMPY, base=b.partial_wrong, failed=unsolved)
-    cheat("records_off", "NBGRADER_EXECUTION changed in the kernel, then the checks patched (no records: even "
-          "the solved exercises lose their points)", DISABLE_RECORDS, score=0.0, failed=tuple(b.points))
+    cheat(
+        "no_traceback",
+        "InteractiveShell.showtraceback / _showtraceback / traceback patched, stderr replaced",
+        SHOWTRACEBACK,
+        failed=(),
+    )
+    cheat(
+        "ast_swallow",
+        "an IPython AST transformer wraps every cell in try/except BaseException",
+        AST_SWALLOW,
+        failed=unsolved,
+    )
+    cheat(
+        "patched_checks",
+        "course_utils check helpers patched, in the modules and the notebook's names",
+        PATCH_CHECKS,
+        failed=unsolved,
+    )
+    cheat(
+        "patched_numpy",
+        "wrong answers of the right shapes; np.isclose/allclose/array_equal and numpy.testing patched to always agree",
+        PATCH_NUMPY,
+        base=b.partial_wrong,
+        failed=unsolved,
+    )
+    cheat(
+        "records_off",
+        "NBGRADER_EXECUTION changed in the kernel, then the checks patched (no records: even "
+        "the solved exercises lose their points)",
+        DISABLE_RECORDS,
+        score=0.0,
+        failed=tuple(b.points),
+    )
 
     def forged(nb, student):
         expected = reference_records()
@@ -938,69 +1262,175 @@ def fixtures(release_nb, source_nb):
             grade_id = nbgrader_meta(c).get("grade_id")
             if grade_id in expected:
                 c["execution_count"] = 1
-                c["outputs"] = [{"output_type": "stream", "name": "stdout",
-                                 "text": "".join(f"OK {r['label']}\n" for r in expected[grade_id])}]
-                c["outputs"] += [{"output_type": "display_data", "metadata": {},
-                                  "data": records.bundle(r["label"], r["value"], r["rtol"], r["atol"],
-                                                         hidden=r.get("hidden", False))}
-                                 for r in expected[grade_id]]
-    add("forged_outputs", "cheat", "the untouched release with every test cell's outputs forged: OK lines and "
-        "the solution's own check records", one(edited(b.release, forged)), score=0.0, honest=0.0)
+                c["outputs"] = [
+                    {
+                        "output_type": "stream",
+                        "name": "stdout",
+                        "text": "".join(f"OK {r['label']}\n" for r in expected[grade_id]),
+                    }
+                ]
+                c["outputs"] += [
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": records.bundle(
+                            r["label"], r["value"], r["rtol"], r["atol"], hidden=r.get("hidden", False)
+                        ),
+                    }
+                    for r in expected[grade_id]
+                ]
+
+    add(
+        "forged_outputs",
+        "cheat",
+        "the untouched release with every test cell's outputs forged: OK lines and the solution's own check records",
+        one(edited(b.release, forged)),
+        score=0.0,
+        honest=0.0,
+    )
 
     # ---- cheats only the sandbox stops
-    cheat("expected_as_record", "wrong answers of the right shapes; check_value patched to record the expected "
-          "value instead of the student's (unsandboxed, check_reference hands it the hidden expected values)",
-          EXPECTED_AS_RECORD, base=b.partial_wrong, score=0.0, sandbox=True)
-    cheat("read_solutions", "the untouched release that reads the solutions (course notebooks/, the repository's "
-          "notebooks/, the gradebook's source cells) and defines them after every cell", STEAL_SOLUTIONS,
-          base=b.release, honest=0.0, sandbox=True)
-    cheat("copy_other", "the untouched release that copies the functions of another student's submitted or "
-          "autograded notebook", COPY_OTHER, base=b.release, honest=0.0, sandbox=True)
-    cheat("read_references", "the untouched release that patches the checks and emits the records read from "
-          "references/week2_numpy_basics/numpy_basics.json in each test cell", READ_REFERENCES, base=b.release, honest=0.0,
-          sandbox=True)
-    cheat("write_references", "wrong answers, checks patched; rewrites, replaces and adds reference files "
-          "(references/week2_numpy_basics/*.json of the course and of the repository)", WRITE_REFERENCES,
-          base=b.partial_wrong, sandbox=True, failed=unsolved)
-    cheat("write_gradebook", "sets manual scores and extra credit of its own grades in gradebook.db", WRITE_GRADEBOOK,
-          sandbox=True)
-    cheat("write_others", "writes marker files into another student's folders and overwrites their notebook",
-          WRITE_OTHERS, sandbox=True)
-    cheat("write_data", "writes a marker into data/ and rewrites bytes of data/digits.h5 and course_utils/checks.py",
-          WRITE_DATA, sandbox=True)
+    cheat(
+        "expected_as_record",
+        "wrong answers of the right shapes; check_value patched to record the expected "
+        "value instead of the student's (unsandboxed, check_reference hands it the hidden expected values)",
+        EXPECTED_AS_RECORD,
+        base=b.partial_wrong,
+        score=0.0,
+        sandbox=True,
+    )
+    cheat(
+        "read_solutions",
+        "the untouched release that reads the solutions (course notebooks/, the repository's "
+        "notebooks/, the gradebook's source cells) and defines them after every cell",
+        STEAL_SOLUTIONS,
+        base=b.release,
+        honest=0.0,
+        sandbox=True,
+    )
+    cheat(
+        "copy_other",
+        "the untouched release that copies the functions of another student's submitted or autograded notebook",
+        COPY_OTHER,
+        base=b.release,
+        honest=0.0,
+        sandbox=True,
+    )
+    cheat(
+        "read_references",
+        "the untouched release that patches the checks and emits the records read from "
+        "references/week2_numpy_basics/numpy_basics.json in each test cell",
+        READ_REFERENCES,
+        base=b.release,
+        honest=0.0,
+        sandbox=True,
+    )
+    cheat(
+        "write_references",
+        "wrong answers, checks patched; rewrites, replaces and adds reference files "
+        "(references/week2_numpy_basics/*.json of the course and of the repository)",
+        WRITE_REFERENCES,
+        base=b.partial_wrong,
+        sandbox=True,
+        failed=unsolved,
+    )
+    cheat(
+        "write_gradebook",
+        "sets manual scores and extra credit of its own grades in gradebook.db",
+        WRITE_GRADEBOOK,
+        sandbox=True,
+    )
+    cheat(
+        "write_others",
+        "writes marker files into another student's folders and overwrites their notebook",
+        WRITE_OTHERS,
+        sandbox=True,
+    )
+    cheat(
+        "write_data",
+        "writes a marker into data/ and rewrites bytes of data/digits.h5 and course_utils/checks.py",
+        WRITE_DATA,
+        sandbox=True,
+    )
 
     # ---- attacks on the grader itself (issue 8): each must lose, and touch nothing outside its copy
-    cheat("steal_anywhere", "the untouched release that walks the whole file system for copies of the notebook "
-          "with solutions (an exchange inbound folder, LMS downloads, other clones) and runs them", STEAL_ANYWHERE,
-          base=b.release, honest=0.0, sandbox=True)
-    cheat("root_powers", "partial; reads /etc/shadow, unmounts the sandbox's tmpfs, setuid(0), a new user namespace",
-          ROOT_POWERS, sandbox=True)
-    add("shadow_module", "cheat", "partial, plus grading/__init__.py and grading/sandbox/bwrap.py next to the notebook: "
+    cheat(
+        "steal_anywhere",
+        "the untouched release that walks the whole file system for copies of the notebook "
+        "with solutions (an exchange inbound folder, LMS downloads, other clones) and runs them",
+        STEAL_ANYWHERE,
+        base=b.release,
+        honest=0.0,
+        sandbox=True,
+    )
+    cheat(
+        "root_powers",
+        "partial; reads /etc/shadow, unmounts the sandbox's tmpfs, setuid(0), a new user namespace",
+        ROOT_POWERS,
+        sandbox=True,
+    )
+    add(
+        "shadow_module",
+        "cheat",
+        "partial, plus grading/__init__.py and grading/sandbox/bwrap.py next to the notebook: "
         "a launcher started in the working copy runs them outside the sandbox",
-        lambda student: {NOTEBOOK: to_bytes(b.partial()), "grading/__init__.py": b"",
-                         "grading/sandbox/bwrap.py": planted(SHADOW_PAYLOAD, student).encode(),
-                         "grading/sandbox/launcher.py": planted(SHADOW_PAYLOAD, student).encode()},
-        score=partial_score, honest=partial_score, sandbox=True)
-    cheat("symlink_victim", "partial; replaces its working copy's notebook by a link to the victim's graded "
-          "notebook, and adds links to /etc/shadow and gradebook.db", SYMLINK_OUT, sandbox=True)
+        lambda student: {
+            NOTEBOOK: to_bytes(b.partial()),
+            "grading/__init__.py": b"",
+            "grading/sandbox/bwrap.py": planted(SHADOW_PAYLOAD, student).encode(),
+            "grading/sandbox/launcher.py": planted(SHADOW_PAYLOAD, student).encode(),
+        },
+        score=partial_score,
+        honest=partial_score,
+        sandbox=True,
+    )
+    cheat(
+        "symlink_victim",
+        "partial; replaces its working copy's notebook by a link to the victim's graded "
+        "notebook, and adds links to /etc/shadow and gradebook.db",
+        SYMLINK_OUT,
+        sandbox=True,
+    )
     for name in ("a_forged_log", "z_forged_log"):  # graded before and after the victim
-        cheat(name, "partial; prints nbgrader's failure lines naming the victim on the kernel's own stdout/stderr",
-              FORGED_LOG, sandbox=True)
+        cheat(
+            name,
+            "partial; prints nbgrader's failure lines naming the victim on the kernel's own stdout/stderr",
+            FORGED_LOG,
+            sandbox=True,
+        )
     cheat("stdout_flood", "partial; writes 200 MB straight to the kernel's stdout", STDOUT_FLOOD, sandbox=True)
     cheat("fork_memory", "partial; three forked children hold 800 MB each (2.4 GB)", FORK_MEMORY, sandbox=True)
-    cheat("disk_fill", "partial; writes 400 MB into /tmp, its working copy and a folder it makes at the root", DISK_FILL, sandbox=True)
+    cheat(
+        "disk_fill",
+        "partial; writes 400 MB into /tmp, its working copy and a folder it makes at the root",
+        DISK_FILL,
+        sandbox=True,
+    )
 
-    cheat("wrapper_twin", "the untouched release whose sigmoid is a one-line wrapper around course_utils's sigmoid",
-          WRAPPER_TWIN, base=b.release, honest=0.0, sandbox=True)
-
+    cheat(
+        "wrapper_twin",
+        "the untouched release whose sigmoid is a one-line wrapper around course_utils's sigmoid",
+        WRAPPER_TWIN,
+        base=b.release,
+        honest=0.0,
+        sandbox=True,
+    )
 
     # --- issue 17: hidden-test exfiltration and delegation ---
     def exfiltrate(nb, student):
         append_code(nb, "sigmoid", EXFIL_HOOK)
         nb["cells"].append(code_cell(EXFIL_LATER))
-    add("exfil_feedback", "cheat", "solved; a pre_run_cell hook prints each test cell's source (plain, base64, hex, "
+
+    add(
+        "exfil_feedback",
+        "cheat",
+        "solved; a pre_run_cell hook prints each test cell's source (plain, base64, hex, "
         "reversed), rewrites an earlier output with it (update_display) and a last cell prints what it kept: none of "
-        "it may reach the feedback", one(edited(b.solved, exfiltrate)), score=full, honest=full)
+        "it may reach the feedback",
+        one(edited(b.solved, exfiltrate)),
+        score=full,
+        honest=full,
+    )
     twin_lost = b.score_without("test_sigmoid", "test_sigmoid_derivative")  # sigmoid_derivative calls sigmoid
 
     def twins(sigmoid=None, softmax=None, before=""):
@@ -1009,57 +1439,132 @@ def fixtures(release_nb, source_nb):
                 set_code(nb, "sigmoid", before + sigmoid)
             if softmax:
                 set_code(nb, "softmax", softmax if sigmoid else before + softmax)
+
         return edited(b.solved, change)
-    add("twin_magic", "cheat", "solved, but sigmoid and softmax call their course_utils twins, imported next to an "
+
+    add(
+        "twin_magic",
+        "cheat",
+        "solved, but sigmoid and softmax call their course_utils twins, imported next to an "
         "IPython magic line (%time) that the code reader cannot parse",
         one(twins(*TWIN_MAGIC[1:], before=TWIN_MAGIC[0])),
         score=b.score_without("test_sigmoid", "test_sigmoid_derivative", "test_softmax"),
-        honest=b.score_without("test_sigmoid", "test_sigmoid_derivative", "test_softmax"), sandbox=True)
-    add("twin_attribute", "cheat", "solved, but sigmoid calls `_f = course_utils.activations.sigmoid` (a module "
-        "attribute)", one(twins(sigmoid=TWIN_ATTRIBUTE)), score=twin_lost, honest=twin_lost, sandbox=True)
-    add("twin_getattr", "cheat", "solved, but softmax calls course_utils's softmax found with getattr and a built name",
-        one(twins(softmax=TWIN_GETATTR)), score=b.score_without("test_softmax"),
-        honest=b.score_without("test_softmax"), sandbox=True)
-    add("twin_importlib", "cheat", "solved, but sigmoid calls course_utils's sigmoid found with "
-        "importlib.import_module",
-        one(twins(sigmoid=TWIN_IMPORTLIB)), score=twin_lost, honest=twin_lost, sandbox=True)
+        honest=b.score_without("test_sigmoid", "test_sigmoid_derivative", "test_softmax"),
+        sandbox=True,
+    )
+    add(
+        "twin_attribute",
+        "cheat",
+        "solved, but sigmoid calls `_f = course_utils.activations.sigmoid` (a module attribute)",
+        one(twins(sigmoid=TWIN_ATTRIBUTE)),
+        score=twin_lost,
+        honest=twin_lost,
+        sandbox=True,
+    )
+    add(
+        "twin_getattr",
+        "cheat",
+        "solved, but softmax calls course_utils's softmax found with getattr and a built name",
+        one(twins(softmax=TWIN_GETATTR)),
+        score=b.score_without("test_softmax"),
+        honest=b.score_without("test_softmax"),
+        sandbox=True,
+    )
+    add(
+        "twin_importlib",
+        "cheat",
+        "solved, but sigmoid calls course_utils's sigmoid found with importlib.import_module",
+        one(twins(sigmoid=TWIN_IMPORTLIB)),
+        score=twin_lost,
+        honest=twin_lost,
+        sandbox=True,
+    )
 
     def slow_cells(nb, student):
         for k in range(WALL_CELLS):
             nb["cells"].append(code_cell(f"import time\ntime.sleep({WALL_SLEEP})  # slow cell {k}\n"))
-    # --- issue 18 ---
-    add("fork_hog", "cheat", f"partial; holds every thread its uid may start for {HOG_CELLS * HOG_SLEEP} s (kernels of "
-        "other students sharing the uid could not start)", one(edited(b.partial, lambda nb, s: (
-            append_code(nb, "sigmoid", planted(FORK_HOG, s)), hog_cells(nb, s)))),
-        score=partial_score, honest=partial_score, sandbox=True)
 
-    add("wall_clock", "cheat", f"partial; {WALL_CELLS} added cells sleep {WALL_SLEEP} s each, under the cell timeout",
-        one(edited(b.partial, slow_cells)), reason="wall clock", honest=partial_score, sandbox=True)
+    # --- issue 18 ---
+    add(
+        "fork_hog",
+        "cheat",
+        f"partial; holds every thread its uid may start for {HOG_CELLS * HOG_SLEEP} s (kernels of "
+        "other students sharing the uid could not start)",
+        one(edited(b.partial, lambda nb, s: (append_code(nb, "sigmoid", planted(FORK_HOG, s)), hog_cells(nb, s)))),
+        score=partial_score,
+        honest=partial_score,
+        sandbox=True,
+    )
+
+    add(
+        "wall_clock",
+        "cheat",
+        f"partial; {WALL_CELLS} added cells sleep {WALL_SLEEP} s each, under the cell timeout",
+        one(edited(b.partial, slow_cells)),
+        reason="wall clock",
+        honest=partial_score,
+        sandbox=True,
+    )
 
     # --- issue 17: outputs crossing the boundary ---
     def solved_with(code):
         return one(edited(b.solved, lambda nb, s: append_code(nb, "sigmoid", planted(code, s))))
-    add("update_flood", "cheat", f"solved; four displays rewritten with {FLOOD_MIB} MiB each by update_display "
-        "(dropped past the output cap with the records after them: 0 points, a note)", solved_with(UPDATE_FLOOD), score=0.0,
-        honest=full)
-    add("comm_flood", "cheat", f"solved; four widget comms opened with {FLOOD_MIB} MiB of state each (dropped "
-        "past the output cap with the records after them; no widget state is kept)", solved_with(COMM_FLOOD), score=0.0,
-        honest=full)
-    add("decode_bomb", "cheat", "solved; sigmoid emits four 200-byte check records declaring dtype <U67108864 "
-        "(skipped unread, with no memory spent)", solved_with(DECODE_BOMB), score=full, honest=full)
+
+    add(
+        "update_flood",
+        "cheat",
+        f"solved; four displays rewritten with {FLOOD_MIB} MiB each by update_display "
+        "(dropped past the output cap with the records after them: 0 points, a note)",
+        solved_with(UPDATE_FLOOD),
+        score=0.0,
+        honest=full,
+    )
+    add(
+        "comm_flood",
+        "cheat",
+        f"solved; four widget comms opened with {FLOOD_MIB} MiB of state each (dropped "
+        "past the output cap with the records after them; no widget state is kept)",
+        solved_with(COMM_FLOOD),
+        score=0.0,
+        honest=full,
+    )
+    add(
+        "decode_bomb",
+        "cheat",
+        "solved; sigmoid emits four 200-byte check records declaring dtype <U67108864 "
+        "(skipped unread, with no memory spent)",
+        solved_with(DECODE_BOMB),
+        score=full,
+        honest=full,
+    )
 
     def many_cells(nb, student):
-        nb["cells"] += [{"cell_type": "markdown", "id": f"m{k}", "metadata": {}, "source": "x"}
-                        for k in range(MANY_CELLS)]
-    add("many_cells", "structure", f"solved, plus {MANY_CELLS} one-letter markdown cells (18.5 MB)",
-        one(edited(b.solved, many_cells)), reason="cells")
+        nb["cells"] += [
+            {"cell_type": "markdown", "id": f"m{k}", "metadata": {}, "source": "x"} for k in range(MANY_CELLS)
+        ]
+
+    add(
+        "many_cells",
+        "structure",
+        f"solved, plus {MANY_CELLS} one-letter markdown cells (18.5 MB)",
+        one(edited(b.solved, many_cells)),
+        reason="cells",
+    )
 
     def active_content(nb, student):
         nb["cells"].insert(index(nb, "softmax"), markdown_cell(XSS_MARKDOWN))
         append_code(nb, "sigmoid", XSS_OUTPUTS)
-    add("active_content", "cheat", "solved; a markdown note with an onerror image, a <script> and a javascript: "
+
+    add(
+        "active_content",
+        "cheat",
+        "solved; a markdown note with an onerror image, a <script> and a javascript: "
         "link, and text/html, application/javascript and SVG outputs (all made inert before Formgrader or the "
-        "feedback shows them)", one(edited(b.solved, active_content)), score=full, honest=full)
+        "feedback shows them)",
+        one(edited(b.solved, active_content)),
+        score=full,
+        honest=full,
+    )
     return found
 
 
@@ -1069,9 +1574,9 @@ def fixtures(release_nb, source_nb):
 
 QUIZ_ASSIGNMENT = "week1_quiz"
 QUIZ_NOTEBOOK = "week1_quiz.ipynb"
-QUIZ_HOOK_SAW = "the hook read a key for"   # what the hook prints when it finds a key in a cell's source
+QUIZ_HOOK_SAW = "the hook read a key for"  # what the hook prints when it finds a key in a cell's source
 
-QUIZ_KEY_HOOK = '''answer_q1 = 999
+QUIZ_KEY_HOOK = """answer_q1 = 999
 # Before each cell runs, look for its answer key in the cell's source (the hidden tests included) and,
 # when there is one, set the answer that the cell checks.
 import re as _re
@@ -1084,7 +1589,7 @@ def _key(info):
         _gi().user_ns[name.group(1)] = value if value.isalpha() else float(value)
         print("QUIZ_HOOK_SAW", name.group(1))
 _gi().events.register("pre_run_cell", _key)
-'''.replace("QUIZ_HOOK_SAW", QUIZ_HOOK_SAW)
+""".replace("QUIZ_HOOK_SAW", QUIZ_HOOK_SAW)
 
 
 def quiz_fixtures(release_nb, source_nb):
@@ -1097,9 +1602,15 @@ def quiz_fixtures(release_nb, source_nb):
     return [
         Fixture("quiz_blank", "code", "the untouched quiz release", one(blank, QUIZ_NOTEBOOK), score=0.0),
         Fixture("quiz_solved", "code", "every auto-graded quiz answer right", one(solved, QUIZ_NOTEBOOK), score=auto),
-        Fixture("quiz_key_hook", "cheat", "the untouched quiz release; answer_q1 wrong, plus a pre_run_cell hook that "
-                "reads each test cell's source for its key and sets the answer", one(hooked, QUIZ_NOTEBOOK),
-                score=0.0, honest=0.0),
+        Fixture(
+            "quiz_key_hook",
+            "cheat",
+            "the untouched quiz release; answer_q1 wrong, plus a pre_run_cell hook that "
+            "reads each test cell's source for its key and sets the answer",
+            one(hooked, QUIZ_NOTEBOOK),
+            score=0.0,
+            honest=0.0,
+        ),
     ]
 
 
@@ -1107,9 +1618,15 @@ def marker_paths(course_root, student):
     """Where the writing cheats try to leave ``PWNED_<student>``."""
     course_root = Path(course_root)
     name = MARKER + student
-    return [course_root / name, course_root / "submitted" / VICTIM / ASSIGNMENT / name,
-            course_root / "autograded" / VICTIM / ASSIGNMENT / name, Path(DATA_DIR) / name, REPO / name,
-            course_root / "references" / ASSIGNMENT / f"{name}.json", REPO / "references" / ASSIGNMENT / f"{name}.json"]
+    return [
+        course_root / name,
+        course_root / "submitted" / VICTIM / ASSIGNMENT / name,
+        course_root / "autograded" / VICTIM / ASSIGNMENT / name,
+        Path(DATA_DIR) / name,
+        REPO / name,
+        course_root / "references" / ASSIGNMENT / f"{name}.json",
+        REPO / "references" / ASSIGNMENT / f"{name}.json",
+    ]
 
 
 def write(submitted, catalogue, with_sandbox_cheats=False, assignment=ASSIGNMENT):
@@ -1143,17 +1660,24 @@ def main(argv=None):
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("submitted", type=Path, help="submitted/ folder to write the fixtures into")
-    parser.add_argument("--course", type=Path, help="course root whose release/ and notebooks/ to use "
-                        "(default: generate the release in a temporary course)")
-    parser.add_argument("--with-sandbox-cheats", action="store_true",
-                        help="also write the cheats that only grading.sandbox.bwrap stops (grade them only sandboxed)")
+    parser.add_argument(
+        "--course",
+        type=Path,
+        help="course root whose release/ and notebooks/ to use (default: generate the release in a temporary course)",
+    )
+    parser.add_argument(
+        "--with-sandbox-cheats",
+        action="store_true",
+        help="also write the cheats that only grading.sandbox.bwrap stops (grade them only sandboxed)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         course = Course(args.course.resolve()) if args.course else copy_course(Path(scratch) / "course")
         if not (course.release_dir / ASSIGNMENT / NOTEBOOK).is_file():
             release.generate(course, [ASSIGNMENT])
-        catalogue = fixtures(load(course.release_dir / ASSIGNMENT / NOTEBOOK),
-                             load(course.source / ASSIGNMENT / NOTEBOOK))
+        catalogue = fixtures(
+            load(course.release_dir / ASSIGNMENT / NOTEBOOK), load(course.source / ASSIGNMENT / NOTEBOOK)
+        )
     written = write(args.submitted, catalogue, args.with_sandbox_cheats)
     print(table([f for f in catalogue if f.student in written]))
     print(f"\n{len(written)} submissions written under {args.submitted}")

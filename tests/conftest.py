@@ -1,6 +1,7 @@
 """Test tiers: a test that starts kernels, runs nbgrader or builds files is marked ``slow`` where it lives
 (``pytestmark`` of its module, or a decorator); `make test-fast` runs ``-m "not slow"`` (under a minute) and
 `make test` runs everything but the browser tests."""
+
 import pytest
 
 
@@ -15,8 +16,11 @@ def pytest_runtest_setup(item):
     argv = " ".join(getattr(item.config, "workerinput", {}).get("mainargv", []))
     grouped = "--dist loadgroup" in argv or "--dist=loadgroup" in argv
     if grouped and item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
-        pytest.fail("--dist loadgroup did not group this test: this pytest and pytest-xdist do not work together; "
-                    "reinstall with the ranges of pyproject.toml (rm .venv/.installed; make env)", pytrace=False)
+        pytest.fail(
+            "--dist loadgroup did not group this test: this pytest and pytest-xdist do not work together; "
+            "reinstall with the ranges of pyproject.toml (rm .venv/.installed; make env)",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ with a reason that names the cause and never a misleading one.  To keep grading 
 different exercises of one notebook share a student when they cannot affect each other; every other
 exercise holds the solution.
 """
+
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class Student:
     points.  No reason may contain ``forbidden`` (misleading advice); ``shown`` are texts the graded notebook
     must show (outside any error), e.g. a note about stderr.
     """
+
     name: str
     assignment: str
     variants: tuple
@@ -206,66 +208,129 @@ cost = float(cross_entropy + lambd / m * squares)
 
 # Issue 22, item 5: known mistakes whose visible test now says what to change.
 KNOWN_MISTAKES = (
-    Student("in_max_no_biases", "week1_introduction", ("relu_python_max", "count_parameters_no_biases"),
-            {"relu_neuron": "return max(0.0, w * x + b)",
-             "count_parameters": "return int(sum(layer_dims[l] * layer_dims[l - 1] for l in range(1, len(layer_dims))))"},
-            fails={"test_relu_neuron": ("np.maximum",),
-                   "test_count_parameters": ("Looks like the biases are not counted", "one neuron [1, 1]")},
-            forbidden=MISLEADING + ("tolerance",)),
-    Student("rg_own_statistics_lambda_m", "week5_regularization", ("normalize_own_statistics", "l2_lambda_over_m"),
-            {"normalize_inputs": NORMALIZE_OWN_STATISTICS, "compute_cost_with_regularization": L2_LAMBDA_OVER_M},
-            fails={"test_normalize_inputs": ("normalized with its own mean and standard deviation",),
-                   "test_compute_cost_with_regularization": ("lambd / m where the L2 term is lambd / (2 m)",)}),
+    Student(
+        "in_max_no_biases",
+        "week1_introduction",
+        ("relu_python_max", "count_parameters_no_biases"),
+        {
+            "relu_neuron": "return max(0.0, w * x + b)",
+            "count_parameters": "return int(sum(layer_dims[l] * layer_dims[l - 1] for l in range(1, len(layer_dims))))",
+        },
+        fails={
+            "test_relu_neuron": ("np.maximum",),
+            "test_count_parameters": ("Looks like the biases are not counted", "one neuron [1, 1]"),
+        },
+        forbidden=MISLEADING + ("tolerance",),
+    ),
+    Student(
+        "rg_own_statistics_lambda_m",
+        "week5_regularization",
+        ("normalize_own_statistics", "l2_lambda_over_m"),
+        {"normalize_inputs": NORMALIZE_OWN_STATISTICS, "compute_cost_with_regularization": L2_LAMBDA_OVER_M},
+        fails={
+            "test_normalize_inputs": ("normalized with its own mean and standard deviation",),
+            "test_compute_cost_with_regularization": ("lambd / m where the L2 term is lambd / (2 m)",),
+        },
+    ),
 )
 
 STUDENTS = (
-    Student("np_float32_stderr", "week2_numpy_basics", ("np_sigmoid_float32", "np_l1_loss_debug_stderr"),
-            {"sigmoid": SIGMOID_FLOAT32, "l1_loss": L1_DEBUG_STDERR}, shown=("wrote to stderr", "debug: l1 = 1.0")),
-    Student("np_logging", "week2_numpy_basics", ("np_l1_loss_logging_warning",), {"l1_loss": L1_LOGGING},
-            shown=("wrote to stderr", "l1 loss computed: 1.0")),
-    Student("np_means", "week2_numpy_basics", ("np_l1_loss_mean", "np_l2_loss_mean"),
-            {"l1_loss": "return float(np.mean(np.abs(yhat - y)))", "l2_loss": "return float(np.mean((yhat - y) ** 2))"},
-            fails={"test_l1_loss": ("extra division by m", "np.mean"), "test_l2_loss": ("extra division by m",)}),
-    Student("lr_keepdims_ascent", "week2_logistic_regression", ("lr_propagate_keepdims_db", "lr_optimize_ascent"),
-            {"propagate": PROPAGATE_KEEPDIMS_DB, "optimize": OPTIMIZE_ASCENT},
-            fails={"test_optimize": ("divide by zero encountered in log", "signs of your gradients and updates"),
-                   "test_model": ()}),
-    Student("lr_no_squeeze", "week2_logistic_regression", ("lr_propagate_dot_cost_no_squeeze",),
-            {"propagate": PROPAGATE_NO_SQUEEZE}),
-    Student("lr_z_from_b", "week2_logistic_regression", ("lr_propagate_loops_z_from_b",),
-            {"propagate": PROPAGATE_Z_FROM_B}),
+    Student(
+        "np_float32_stderr",
+        "week2_numpy_basics",
+        ("np_sigmoid_float32", "np_l1_loss_debug_stderr"),
+        {"sigmoid": SIGMOID_FLOAT32, "l1_loss": L1_DEBUG_STDERR},
+        shown=("wrote to stderr", "debug: l1 = 1.0"),
+    ),
+    Student(
+        "np_logging",
+        "week2_numpy_basics",
+        ("np_l1_loss_logging_warning",),
+        {"l1_loss": L1_LOGGING},
+        shown=("wrote to stderr", "l1 loss computed: 1.0"),
+    ),
+    Student(
+        "np_means",
+        "week2_numpy_basics",
+        ("np_l1_loss_mean", "np_l2_loss_mean"),
+        {"l1_loss": "return float(np.mean(np.abs(yhat - y)))", "l2_loss": "return float(np.mean((yhat - y) ** 2))"},
+        fails={"test_l1_loss": ("extra division by m", "np.mean"), "test_l2_loss": ("extra division by m",)},
+    ),
+    Student(
+        "lr_keepdims_ascent",
+        "week2_logistic_regression",
+        ("lr_propagate_keepdims_db", "lr_optimize_ascent"),
+        {"propagate": PROPAGATE_KEEPDIMS_DB, "optimize": OPTIMIZE_ASCENT},
+        fails={
+            "test_optimize": ("divide by zero encountered in log", "signs of your gradients and updates"),
+            "test_model": (),
+        },
+    ),
+    Student(
+        "lr_no_squeeze",
+        "week2_logistic_regression",
+        ("lr_propagate_dot_cost_no_squeeze",),
+        {"propagate": PROPAGATE_NO_SQUEEZE},
+    ),
+    Student(
+        "lr_z_from_b", "week2_logistic_regression", ("lr_propagate_loops_z_from_b",), {"propagate": PROPAGATE_Z_FROM_B}
+    ),
     Student("lr_float32", "week2_logistic_regression", ("lr_propagate_float32",), {"propagate": PROPAGATE_FLOAT32}),
-    Student("sh_float32_elementwise", "week3_shallow_network",
-            ("sh_forward_propagation_float32", "sh_backward_propagation_elementwise_w2"),
-            {"forward_propagation": FORWARD_FLOAT32, "backward_propagation": BACKWARD_ELEMENTWISE_W2},
-            fails={"test_backward_propagation": ("n_y = 2", "`*` multiplies elementwise")}),
-    Student("dn_shapes_examples_first", "week4_deep_network_step_by_step", ("dn_shapes_examples_first",),
-            {"shapes": SHAPES_EXAMPLES_FIRST}, fails={"test_shapes": ("shapes['A0'][0] is 10 but expected 5",)},
-            forbidden=MISLEADING + ("looks like", "Looks like")),
-    Student("da_three", "week4_deep_network_application",
-            ("da_two_layer_model_da2_sign", "da_predict_ge_zero", "da_compute_multiclass_cost_mean_all"),
-            {"two_layer_model": TWO_LAYER_DA2_SIGN, "predict": PREDICT_GE_ZERO,
-             "compute_multiclass_cost": MULTICLASS_MEAN_ALL},
-            fails={"test_two_layer_model": ("signs of your gradients and updates",),
-                   "test_predict": ("mixed labels",),
-                   "test_compute_multiclass_cost": ("both the number of examples and another size",)},
-            forbidden=MISLEADING + ("Looks like",)),
-    Student("rg_nudge_binomial", "week5_regularization",
-            ("rg_gradient_check_n_nudge_undo_arith", "rg_forward_propagation_with_dropout_binomial"),
-            {"gradient_check_n": GRADIENT_CHECK_NUDGE_UNDO, "forward_propagation_with_dropout": DROPOUT_BINOMIAL},
-            fails={"test_forward_propagation_with_dropout": ("with keep_prob 0.5", "rng.random(A1.shape) < keep_prob")}),
-    Student("rg_one_sided", "week5_regularization", ("rg_gradient_check_n_one_sided",),
-            {"gradient_check_n": GRADIENT_CHECK_ONE_SIDED},
-            fails={"test_gradient_check_n": ("epsilon 1e-4",)}, forbidden=MISLEADING + ("hidden",)),
+    Student(
+        "sh_float32_elementwise",
+        "week3_shallow_network",
+        ("sh_forward_propagation_float32", "sh_backward_propagation_elementwise_w2"),
+        {"forward_propagation": FORWARD_FLOAT32, "backward_propagation": BACKWARD_ELEMENTWISE_W2},
+        fails={"test_backward_propagation": ("n_y = 2", "`*` multiplies elementwise")},
+    ),
+    Student(
+        "dn_shapes_examples_first",
+        "week4_deep_network_step_by_step",
+        ("dn_shapes_examples_first",),
+        {"shapes": SHAPES_EXAMPLES_FIRST},
+        fails={"test_shapes": ("shapes['A0'][0] is 10 but expected 5",)},
+        forbidden=MISLEADING + ("looks like", "Looks like"),
+    ),
+    Student(
+        "da_three",
+        "week4_deep_network_application",
+        ("da_two_layer_model_da2_sign", "da_predict_ge_zero", "da_compute_multiclass_cost_mean_all"),
+        {
+            "two_layer_model": TWO_LAYER_DA2_SIGN,
+            "predict": PREDICT_GE_ZERO,
+            "compute_multiclass_cost": MULTICLASS_MEAN_ALL,
+        },
+        fails={
+            "test_two_layer_model": ("signs of your gradients and updates",),
+            "test_predict": ("mixed labels",),
+            "test_compute_multiclass_cost": ("both the number of examples and another size",),
+        },
+        forbidden=MISLEADING + ("Looks like",),
+    ),
+    Student(
+        "rg_nudge_binomial",
+        "week5_regularization",
+        ("rg_gradient_check_n_nudge_undo_arith", "rg_forward_propagation_with_dropout_binomial"),
+        {"gradient_check_n": GRADIENT_CHECK_NUDGE_UNDO, "forward_propagation_with_dropout": DROPOUT_BINOMIAL},
+        fails={"test_forward_propagation_with_dropout": ("with keep_prob 0.5", "rng.random(A1.shape) < keep_prob")},
+    ),
+    Student(
+        "rg_one_sided",
+        "week5_regularization",
+        ("rg_gradient_check_n_one_sided",),
+        {"gradient_check_n": GRADIENT_CHECK_ONE_SIDED},
+        fails={"test_gradient_check_n": ("epsilon 1e-4",)},
+        forbidden=MISLEADING + ("hidden",),
+    ),
 ) + KNOWN_MISTAKES
 
 
 def fill(source_text_, code):
     """The solution cell ``source_text_`` with its solution region replaced by ``code``, markers removed."""
     region = SOLUTION_REGION.search(source_text_)
-    indent = re.match(r"[ \t]*", source_text_[region.start():]).group(0)
+    indent = re.match(r"[ \t]*", source_text_[region.start() :]).group(0)
     code = textwrap.indent(textwrap.dedent(code).strip("\n") + "\n", indent)
-    return strip_markers(source_text_[:region.start()] + code + source_text_[region.end():])
+    return strip_markers(source_text_[: region.start()] + code + source_text_[region.end() :])
 
 
 def submission(student, release_nb, source_nb):

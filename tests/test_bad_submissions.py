@@ -15,6 +15,7 @@ try to read the solutions, the machine's secrets and other copies of the course,
 gradebook, other submissions and the data files.  A copy of the instructor's notebook is planted
 outside the course (an nbgrader exchange's inbound folder) as bait for the thief that walks the disk.
 """
+
 import base64
 import hashlib
 import html
@@ -49,8 +50,10 @@ TIMEOUT = 10  # seconds per cell: the endless loop and the sleep rely on it
 WALL_SECONDS = 40  # per notebook: the wall_clock cheat relies on it
 PROBLEM, _ = autograde.sandbox_problem()
 SANDBOX = not PROBLEM
-NO_SANDBOX = f"the grading sandbox does not work here ({PROBLEM}): this cheat is only stopped by the sandbox, " \
-             "so it is neither submitted nor graded here"
+NO_SANDBOX = (
+    f"the grading sandbox does not work here ({PROBLEM}): this cheat is only stopped by the sandbox, "
+    "so it is neither submitted nor graded here"
+)
 REGRADED = ["a_forged_log", "honest", "z_forged_log", "records_off", "kernel_killed"]  # attacker, victim, attacker
 REFERENCE = reference_path(bs.ASSIGNMENT, bs.NOTEBOOK)
 
@@ -78,9 +81,12 @@ def pytest_generate_tests(metafunc):
     if "graded" not in metafunc.fixturenames:
         return
     if "fixture" in metafunc.fixturenames:
-        cases = [(run, f) for run in RUNS for f in _catalogue() if graded_in(run) is None or f.student in graded_in(run)]
-        metafunc.parametrize(("graded", "fixture"), cases, indirect=["graded"],
-                             ids=[f"{run}-{f.student}" for run, f in cases])
+        cases = [
+            (run, f) for run in RUNS for f in _catalogue() if graded_in(run) is None or f.student in graded_in(run)
+        ]
+        metafunc.parametrize(
+            ("graded", "fixture"), cases, indirect=["graded"], ids=[f"{run}-{f.student}" for run, f in cases]
+        )
     elif "student" in metafunc.fixturenames:
         cases = [(run, s) for run in RUNS for s in SANDBOXED_CHEATS]
         metafunc.parametrize(("graded", "student"), cases, indirect=["graded"], ids=[f"{run}-{s}" for run, s in cases])
@@ -89,15 +95,21 @@ def pytest_generate_tests(metafunc):
 
 
 def digests(folder):
-    return {p.relative_to(folder): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(Path(folder).rglob("*"))
+        if p.is_file()
+    }
 
 
 def protected_files(course_root):
     """Files a sandboxed cheat must not change or add: ``{path: (sha256, mtime_ns)}`` of the repository's
     data and of the reference files of the repository and of the course (which has none)."""
-    paths = sorted(Path(DATA_DIR).glob("*.h5")) + sorted(reference_folder(bs.ASSIGNMENT).iterdir()) \
+    paths = (
+        sorted(Path(DATA_DIR).glob("*.h5"))
+        + sorted(reference_folder(bs.ASSIGNMENT).iterdir())
         + sorted(reference_folder(bs.ASSIGNMENT, Path(course_root) / "references").glob("*"))
+    )
     return {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in paths}
 
 
@@ -108,8 +120,11 @@ def check_failures(course, student):
     found = {}
     for c in load(path)["cells"] if path.is_file() else []:
         for o in c.get("outputs", []):
-            if o.get("output_type") == "error" and o.get("ename") == "CheckFailure" \
-                    and o.get("traceback") == [f"CheckFailure: {o.get('evalue')}"]:
+            if (
+                o.get("output_type") == "error"
+                and o.get("ename") == "CheckFailure"
+                and o.get("traceback") == [f"CheckFailure: {o.get('evalue')}"]
+            ):
                 found[nbgrader_meta(c)["grade_id"]] = o["evalue"]
     return found
 
@@ -127,8 +142,9 @@ def cell_scores(course, students):
     with Gradebook(course.gradebook_url) as gradebook:
         for student in students:
             try:
-                found[student] = {g: gradebook.find_grade(g, Path(bs.NOTEBOOK).stem, bs.ASSIGNMENT, student).auto_score
-                                  for g in tests}
+                found[student] = {
+                    g: gradebook.find_grade(g, Path(bs.NOTEBOOK).stem, bs.ASSIGNMENT, student).auto_score for g in tests
+                }
             except Exception:  # MissingEntry: no submission (UNGRADABLE)
                 continue
     return found
@@ -141,9 +157,13 @@ def prepare(parent, wanted=None):
         pytest.fail(f"{REFERENCE} is missing: run `make references`")
     course = copy_course(Path(parent) / "course")
     release.generate(course, [bs.ASSIGNMENT])
-    catalogue = [f for f in bs.fixtures(load(course.release_dir / bs.ASSIGNMENT / bs.NOTEBOOK),
-                                        load(course.source / bs.ASSIGNMENT / bs.NOTEBOOK))
-                 if wanted is None or f.student in wanted]
+    catalogue = [
+        f
+        for f in bs.fixtures(
+            load(course.release_dir / bs.ASSIGNMENT / bs.NOTEBOOK), load(course.source / bs.ASSIGNMENT / bs.NOTEBOOK)
+        )
+        if wanted is None or f.student in wanted
+    ]
     students = bs.write(course.submitted, catalogue, with_sandbox_cheats=SANDBOX)
     bait = course.root.parent / "srv" / "exchange" / "nn-from-scratch" / "inbound" / f"x+{bs.ASSIGNMENT}+1"
     bait.mkdir(parents=True)
@@ -153,36 +173,55 @@ def prepare(parent, wanted=None):
 
 def results(course, students, statuses, before, protected):
     """What the tests read of one graded batch; ``before`` and ``protected`` were taken before grading."""
-    return {"course": course, "students": students, "autograded": digests(course.autograded),
-            "status": {s.student: s for s in statuses}, "failures": {s: check_failures(course, s) for s in students},
-            "verdicts": {s: verdicts(course, s) for s in students},
-            "cell_scores": cell_scores(course, students), "before": before, "after": digests(course.submitted),
-            "protected": (protected, protected_files(course.root))}
+    return {
+        "course": course,
+        "students": students,
+        "autograded": digests(course.autograded),
+        "status": {s.student: s for s in statuses},
+        "failures": {s: check_failures(course, s) for s in students},
+        "verdicts": {s: verdicts(course, s) for s in students},
+        "cell_scores": cell_scores(course, students),
+        "before": before,
+        "after": digests(course.submitted),
+        "protected": (protected, protected_files(course.root)),
+    }
 
 
-GRADE = """import sys
+GRADE = f"""import sys
 from pathlib import Path
 from grading.pipeline import autograde
 from grading.course import Course
-course, jobs, timeout, wall, students = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
-autograde.autograde(Course(course), assignments=[%r], students=students or None, jobs=jobs, timeout=timeout,
-                    wall_seconds=wall)
-""" % bs.ASSIGNMENT
+course, jobs, timeout, wall = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+students = sys.argv[5:]
+autograde.autograde(Course(course), assignments=[{bs.ASSIGNMENT!r}], students=students or None, jobs=jobs,
+                    timeout=timeout, wall_seconds=wall)
+"""
 
 
 def grader(run, course):
     """``grade(jobs, students=None)``: autograde the catalogue's assignment as ``run``'s identity."""
+
     def as_this_process(jobs, students=None):
-        return autograde.autograde(course, assignments=[bs.ASSIGNMENT], students=students, jobs=jobs, timeout=TIMEOUT,
-                                   wall_seconds=WALL_SECONDS, unisolated=not SANDBOX)
+        return autograde.autograde(
+            course,
+            assignments=[bs.ASSIGNMENT],
+            students=students,
+            jobs=jobs,
+            timeout=TIMEOUT,
+            wall_seconds=WALL_SECONDS,
+            unisolated=not SANDBOX,
+        )
 
     def as_ordinary_user(jobs, students=None):
-        done = unprivileged.run([sys.executable, "-I", "-c", GRADE, course.root, jobs, TIMEOUT, WALL_SECONDS,
-                                 *(students or [])], home=course.root.parent / "home")
+        done = unprivileged.run(
+            [sys.executable, "-I", "-c", GRADE, course.root, jobs, TIMEOUT, WALL_SECONDS, *(students or [])],
+            home=course.root.parent / "home",
+        )
         if done.returncode:
             pytest.fail(f"grading as uid {unprivileged.NOBODY} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
         wanted = set(students or course.students())
         return [s for s in autograde.read_report(course) if s.student in wanted]
+
     return as_ordinary_user if run == "ordinary_user" else as_this_process
 
 
@@ -209,8 +248,11 @@ def grade_batch(run, parent):
     grade = grader(run, course)
     found = results(course, students, grade(jobs=2), before, protected)
     again = [s for s in REGRADED if s in students]
-    found.update(run=run, regraded={s.student: s for s in grade(jobs=1, students=again)},
-                 regraded_failures={s: check_failures(course, s) for s in again})
+    found.update(
+        run=run,
+        regraded={s.student: s for s in grade(jobs=1, students=again)},
+        regraded_failures={s: check_failures(course, s) for s in again},
+    )
     return found, catalogue
 
 
@@ -228,8 +270,11 @@ def batches(tmp_path_factory):
                 built[run] = f"an ordinary user has no working sandbox here: {problem}"
             else:
                 # the ordinary user's batch is not under pytest's folders, which only root may enter
-                parent = Path(tempfile.mkdtemp(prefix="nn-catalogue-")) if run == "ordinary_user" \
+                parent = (
+                    Path(tempfile.mkdtemp(prefix="nn-catalogue-"))
+                    if run == "ordinary_user"
                     else tmp_path_factory.mktemp("bad")
+                )
                 made.append(parent)
                 try:
                     built[run] = grade_batch(run, parent)
@@ -292,8 +337,9 @@ def test_outcome(graded, fixture):
     failures = graded["failures"][fixture.student]
     assert all(cells[g] == 0 for g in failures), (cells, failures)
     if fixture.kind != "cheat":  # its mistakes, named; never taken for a check that was skipped or patched
-        assert not [r for r in failures.values() if "did not run to the end" in r], \
+        assert not [r for r in failures.values() if "did not run to the end" in r], (
             f"honest code was failed as if it tampered with the checks: {failures}"
+        )
     elif fixture.failed is not None:
         assert sorted(failures) == sorted(fixture.failed), failures
 
@@ -316,13 +362,19 @@ def test_gradebook_has_one_submission_per_student_and_no_tampering(graded):
     rows = dict(connection.execute("SELECT student_id, COUNT(*) FROM submitted_assignment GROUP BY student_id"))
     assert set(rows) <= set(graded["students"]) and set(rows.values()) == {1}
     assert set(rows) >= {s for s in graded["students"] if graded["status"][s].graded}
-    scores = dict(connection.execute("SELECT a.student_id, SUM(g.auto_score) FROM grade g JOIN submitted_notebook n "
-                                     "ON g.notebook_id = n.id JOIN submitted_assignment a ON n.assignment_id = a.id "
-                                     "GROUP BY a.student_id"))
-    assert {s: scores[s] for s in rows if graded["status"][s].graded} == \
-        {s: graded["status"][s].score for s in rows if graded["status"][s].graded}
-    assert connection.execute("SELECT COUNT(*) FROM grade WHERE manual_score IS NOT NULL "
-                              "OR (extra_credit IS NOT NULL AND extra_credit != 0)").fetchone() == (0,)
+    scores = dict(
+        connection.execute(
+            "SELECT a.student_id, SUM(g.auto_score) FROM grade g JOIN submitted_notebook n "
+            "ON g.notebook_id = n.id JOIN submitted_assignment a ON n.assignment_id = a.id "
+            "GROUP BY a.student_id"
+        )
+    )
+    assert {s: scores[s] for s in rows if graded["status"][s].graded} == {
+        s: graded["status"][s].score for s in rows if graded["status"][s].graded
+    }
+    assert connection.execute(
+        "SELECT COUNT(*) FROM grade WHERE manual_score IS NOT NULL OR (extra_credit IS NOT NULL AND extra_credit != 0)"
+    ).fetchone() == (0,)
     tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     assert not [t for t in tables if t.startswith(bs.MARKER)]
 
@@ -423,8 +475,11 @@ def test_nothing_the_kernel_writes_reaches_autograded(graded):
     victim = load(course.autograded / bs.VICTIM / bs.ASSIGNMENT / bs.NOTEBOOK)
     assert bs.MARKER not in str(victim), "the victim's graded notebook was overwritten"
     assert "MB written in /tmp 256" not in output_of(graded, "disk_fill")
-    written = {line.split()[-2]: int(line.split()[-1]) for line in output_of(graded, "disk_fill").splitlines()
-               if "MB written" in line}
+    written = {
+        line.split()[-2]: int(line.split()[-1])
+        for line in output_of(graded, "disk_fill").splitlines()
+        if "MB written" in line
+    }
     assert len(written) == 3 and max(written.values()) < 260 and written["/filler"] == 0, written
 
 
@@ -434,7 +489,7 @@ def test_the_victim_graded_between_two_log_forgers_keeps_its_score(graded):
     for run in ("status", "regraded"):
         victim = graded[run].get(bs.VICTIM)
         assert victim.graded and victim.score == 10, victim.line()
-    log = (graded["course"].reports / f"autograde_{bs.ASSIGNMENT}.log")
+    log = graded["course"].reports / f"autograde_{bs.ASSIGNMENT}.log"
     assert log.stat().st_size < 5_000_000, "the kernel's stdout reached the grader's log"
     assert "There was an error processing assignment: /c/submitted" not in log.read_text()
 
@@ -443,7 +498,9 @@ def test_the_victim_graded_between_two_log_forgers_keeps_its_score(graded):
 def test_memory_is_a_budget_across_processes(graded):
     enforced = autograde.read_enforced(graded["course"])
     if "cgroup" not in enforced.get("memory", ""):
-        pytest.skip(f"no writable cgroup for this grader: memory is only limited per process ({enforced.get('memory')})")
+        pytest.skip(
+            f"no writable cgroup for this grader: memory is only limited per process ({enforced.get('memory')})"
+        )
     text = output_of(graded, "fork_memory")
     held = [int(line.split()[4]) for line in text.splitlines() if line.startswith("children holding")]
     assert held and held[0] < 3, text[-500:]
@@ -461,8 +518,13 @@ def test_the_report_says_which_budgets_held(graded):
         assert enforced["processes"] == enforced["cpus"] == budgets.NOT_LIMITED, enforced
 
 
-TWIN_ROUTES = {"wrapper_twin": ["test_sigmoid"], "twin_magic": ["test_sigmoid", "test_softmax"],
-               "twin_attribute": ["test_sigmoid"], "twin_getattr": ["test_softmax"], "twin_importlib": ["test_sigmoid"]}
+TWIN_ROUTES = {
+    "wrapper_twin": ["test_sigmoid"],
+    "twin_magic": ["test_sigmoid", "test_softmax"],
+    "twin_attribute": ["test_sigmoid"],
+    "twin_getattr": ["test_softmax"],
+    "twin_importlib": ["test_sigmoid"],
+}
 
 
 @pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)
@@ -474,8 +536,9 @@ def test_a_call_of_the_course_utils_twin_fails_by_any_route_and_says_why(graded)
             verdict = graded["verdicts"][student][grade_id]
             assert not verdict["passed"] and "twin of an exercise of this notebook" in verdict["reason"], verdict
         notebook = load(graded["course"].autograded / student / bs.ASSIGNMENT / bs.NOTEBOOK)
-        text = "".join(str(o) for c in notebook["cells"] if nbgrader_meta(c).get("grade_id") == grade_ids[0]
-                       for o in c["outputs"])
+        text = "".join(
+            str(o) for c in notebook["cells"] if nbgrader_meta(c).get("grade_id") == grade_ids[0] for o in c["outputs"]
+        )
         assert "TwinRefused" in text and "switched off while this notebook is graded" in text, student
 
 
@@ -485,7 +548,7 @@ def hidden_source_in(page, lines):
     decoded = []
     for run in re.findall(r"[A-Za-z0-9+/]{16,}", text):
         for start in range(4):  # the run may begin with characters that are not part of the encoding
-            part = run[start:][:(len(run) - start) // 4 * 4]
+            part = run[start:][: (len(run) - start) // 4 * 4]
             decoded.append(base64.b64decode(part).decode("utf-8", "replace"))
     for run in re.findall(r"(?:[0-9a-fA-F]{2}){8,}", text):
         decoded.append(bytes.fromhex(run).decode("utf-8", "replace"))
@@ -533,8 +596,9 @@ class ActiveContent(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         self._script = tag == "script"
-        self.found += [(tag, k, v) for k, v in attrs
-                       if k.startswith("on") or (v or "").strip().lower().startswith("javascript:")]
+        self.found += [
+            (tag, k, v) for k, v in attrs if k.startswith("on") or (v or "").strip().lower().startswith("javascript:")
+        ]
         self.found += [(tag,)] if tag == "svg" else []
 
     def handle_data(self, data):
@@ -566,7 +630,7 @@ def test_floods_past_the_output_cap_leave_a_small_graded_notebook_and_a_note(gra
         status = graded["status"][student]
         assert any("dropped the output beyond" in note for note in status.notes), status.line()
         notebook = graded["course"].autograded / student / bs.ASSIGNMENT / bs.NOTEBOOK
-        assert notebook.stat().st_size < 17 * 2 ** 20
+        assert notebook.stat().st_size < 17 * 2**20
         assert "widgets" not in load(notebook)["metadata"]
     assert graded["status"][bs.VICTIM].score == 10
 
@@ -584,10 +648,19 @@ def quiz_batch(tmp_path_factory):
     release.generate(course, [bs.QUIZ_ASSIGNMENT])
     catalogue = bs.quiz_fixtures(load(course.release_dir / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK), load(QUIZ_SOURCE))
     bs.write(course.submitted, catalogue, assignment=bs.QUIZ_ASSIGNMENT)
-    statuses = autograde.autograde(course, assignments=[bs.QUIZ_ASSIGNMENT], jobs=2, timeout=TIMEOUT,
-                                   wall_seconds=WALL_SECONDS, unisolated=not SANDBOX)
-    graded = {f.student: load(course.autograded / f.student / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK)
-              for f in catalogue if (course.autograded / f.student / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK).is_file()}
+    statuses = autograde.autograde(
+        course,
+        assignments=[bs.QUIZ_ASSIGNMENT],
+        jobs=2,
+        timeout=TIMEOUT,
+        wall_seconds=WALL_SECONDS,
+        unisolated=not SANDBOX,
+    )
+    graded = {
+        f.student: load(course.autograded / f.student / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK)
+        for f in catalogue
+        if (course.autograded / f.student / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK).is_file()
+    }
     return course, {s.student: s for s in statuses}, graded
 
 
@@ -608,6 +681,7 @@ def test_every_graded_quiz_answer_is_explained_after_grading(quiz_batch):
     for student, notebook in graded.items():
         for c in notebook["cells"]:
             if nbgrader_meta(c).get("grade_id") in tests:
-                text = "".join("".join(o.get("text", "")) for o in c.get("outputs", [])
-                               if o.get("output_type") == "stream")
+                text = "".join(
+                    "".join(o.get("text", "")) for o in c.get("outputs", []) if o.get("output_type") == "stream"
+                )
                 assert "Answer key: " in text, (student, nbgrader_meta(c)["grade_id"], text)

@@ -6,6 +6,7 @@ cells (nbgrader ``solution: true``) outside Jupyter, which takes about a second 
 start and a full notebook run.  BLAS is held to one thread: these matrix-vector products gain nothing
 from a second thread, and on a busy two-core machine a second thread makes them several times slower.
 """
+
 import pytest
 from threadpoolctl import threadpool_limits
 

@@ -1,4 +1,5 @@
 """Collecting submissions: LMS downloads (.ipynb and .zip, every bad file reported) and nbgrader's exchange."""
+
 import hashlib
 import json
 import shutil
@@ -67,13 +68,16 @@ def test_good_ipynb_is_copied_byte_for_byte_and_the_download_is_untouched(course
 
 
 def test_good_zip_takes_only_the_assignment_notebook(course, downloads):
-    make_zip(downloads / "jdoe_attempt_2024-11-01.zip", {
-        f"jdoe/{NOTEBOOK}": notebook_bytes("real"),
-        f"__MACOSX/jdoe/{NOTEBOOK}": b"resource fork",
-        f"jdoe/.ipynb_checkpoints/{NOTEBOOK}": notebook_bytes("checkpoint"),
-        "jdoe/scratch.ipynb": notebook_bytes("other"),
-        "jdoe/data.csv": b"1,2\n",
-    })
+    make_zip(
+        downloads / "jdoe_attempt_2024-11-01.zip",
+        {
+            f"jdoe/{NOTEBOOK}": notebook_bytes("real"),
+            f"__MACOSX/jdoe/{NOTEBOOK}": b"resource fork",
+            f"jdoe/.ipynb_checkpoints/{NOTEBOOK}": notebook_bytes("checkpoint"),
+            "jdoe/scratch.ipynb": notebook_bytes("other"),
+            "jdoe/data.csv": b"1,2\n",
+        },
+    )
     result = collect_downloads(course, downloads, ASSIGNMENT)
     assert result.problems == []
     assert result.collected == [("jdoe", submitted(course, "jdoe"))]
@@ -82,13 +86,16 @@ def test_good_zip_takes_only_the_assignment_notebook(course, downloads):
 
 
 def test_zip_slip_members_are_reported_and_never_written(course, downloads, tmp_path):
-    make_zip(downloads / "mallory_hw.zip", {
-        "../../evil.ipynb": b"x",
-        f"/abs/{NOTEBOOK}": b"x",
-        f"..\\{NOTEBOOK}": b"x",
-        f"C:/temp/{NOTEBOOK}": b"x",
-        NOTEBOOK: notebook_bytes("mallory"),
-    })
+    make_zip(
+        downloads / "mallory_hw.zip",
+        {
+            "../../evil.ipynb": b"x",
+            f"/abs/{NOTEBOOK}": b"x",
+            f"..\\{NOTEBOOK}": b"x",
+            f"C:/temp/{NOTEBOOK}": b"x",
+            NOTEBOOK: notebook_bytes("mallory"),
+        },
+    )
     result = collect_downloads(course, downloads, ASSIGNMENT)
     unsafe = [reason for path, reason in result.problems if path.name == "mallory_hw.zip"]
     assert len(unsafe) == 4 and all("unsafe member" in r for r in unsafe)
@@ -220,10 +227,24 @@ def test_exchange_round_trip(course, tmp_path):
         shutil.copytree(course.release_dir / ASSIGNMENT, home / ASSIGNMENT)
         sent[student] = notebook_bytes(student)
         (home / ASSIGNMENT / NOTEBOOK).write_bytes(sent[student])
-        command = [sys.executable, "-m", "nbgrader", "submit", ASSIGNMENT, "--course", "nn-from-scratch",
-                   "--student", student, f"--Exchange.root={exchange}", f"--Exchange.cache={tmp_path / 'cache'}"]
-        submits.append(subprocess.Popen(command, cwd=home, env=single_thread_env(),
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        command = [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            "submit",
+            ASSIGNMENT,
+            "--course",
+            "nn-from-scratch",
+            "--student",
+            student,
+            f"--Exchange.root={exchange}",
+            f"--Exchange.cache={tmp_path / 'cache'}",
+        ]
+        submits.append(
+            subprocess.Popen(
+                command, cwd=home, env=single_thread_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
+        )
     for process in submits:
         output = process.communicate()[0]
         assert process.returncode == 0, output
@@ -248,12 +269,12 @@ def overlapping_zip(path, member, copies):
     make_zip(path, {member: b"{" + b" " * 2_000_000 + b"}"})
     data = path.read_bytes()
     end = data.rindex(b"PK\x05\x06")
-    start = int.from_bytes(data[end + 16:end + 20], "little")
+    start = int.from_bytes(data[end + 16 : end + 20], "little")
     entry = data[start:end]
     name_length = int.from_bytes(entry[28:30], "little")
     entries = []
     for k in range(copies):  # the same local header (offset and sizes), under the name d<k>/<member>
-        name = f"d{k}/".encode() + entry[46:46 + name_length]
+        name = f"d{k}/".encode() + entry[46 : 46 + name_length]
         entries.append(entry[:28] + len(name).to_bytes(2, "little") + entry[30:46] + name)
     directory = b"".join(entries)
     tail = bytearray(data[end:])
@@ -288,6 +309,7 @@ def test_exchange_takes_only_notebooks_of_folders_owned_by_the_student_they_name
     whoever runs it) is not theirs.  Extra files and links in a submission are not taken."""
     import os
     import pwd
+
     daemon = pwd.getpwnam("daemon").pw_uid if "daemon" in {p.pw_name for p in pwd.getpwall()} else None
     if daemon is None or daemon == os.getuid():
         pytest.skip("needs a Unix user 'daemon' other than the one running the tests")
@@ -301,6 +323,10 @@ def test_exchange_takes_only_notebooks_of_folders_owned_by_the_student_they_name
     result = collect_exchange(course, exchange, [ASSIGNMENT])
     assert [student for student, _ in result.collected] == ["erin"], result.lines()
     assert any("owned by uid" in reason for _, reason in result.problems), result.lines()
-    assert sorted(p.name for p in (course.submitted / "erin" / ASSIGNMENT).iterdir()) == [NOTEBOOK, "submission_secret.txt", "timestamp.txt"]
+    assert sorted(p.name for p in (course.submitted / "erin" / ASSIGNMENT).iterdir()) == [
+        NOTEBOOK,
+        "submission_secret.txt",
+        "timestamp.txt",
+    ]
     assert any("helper.py" in note for note in result.notes) and any("secret.txt" in note for note in result.notes)
     assert not (course.submitted / "daemon").exists()

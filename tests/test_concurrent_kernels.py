@@ -5,6 +5,7 @@ Run as root, each kernel takes a free uid of its own (:mod:`grading.sandbox.uids
 ``RLIMIT_NPROC`` counts its own processes only.  Run as an ordinary user, every kernel has that user's uid
 and no process limit of its own, and both tests still hold (nothing limits the user's processes per kernel).
 """
+
 import dataclasses
 import os
 import subprocess
@@ -31,16 +32,21 @@ def course_with(parent, students):
     """A course with week2_numpy_basics released and ``{student: catalogue fixture name}`` submitted."""
     course = copy_course(Path(parent) / "course")
     release.generate(course, [bs.ASSIGNMENT])
-    catalogue = {f.student: f for f in bs.fixtures(load(course.release_dir / bs.ASSIGNMENT / bs.NOTEBOOK),
-                                                   load(course.source / bs.ASSIGNMENT / bs.NOTEBOOK))}
+    catalogue = {
+        f.student: f
+        for f in bs.fixtures(
+            load(course.release_dir / bs.ASSIGNMENT / bs.NOTEBOOK), load(course.source / bs.ASSIGNMENT / bs.NOTEBOOK)
+        )
+    }
     chosen = [dataclasses.replace(catalogue[fixture], student=student) for student, fixture in students.items()]
     bs.write(course.submitted, chosen, with_sandbox_cheats=True)
     return course, {f.student: f for f in chosen}
 
 
 def grade(course, jobs):
-    statuses = autograde.autograde(course, assignments=[bs.ASSIGNMENT], jobs=jobs, timeout=TIMEOUT,
-                                   wall_seconds=WALL_SECONDS)
+    statuses = autograde.autograde(
+        course, assignments=[bs.ASSIGNMENT], jobs=jobs, timeout=TIMEOUT, wall_seconds=WALL_SECONDS
+    )
     return {s.student: s for s in statuses}
 
 
@@ -48,8 +54,9 @@ def grade(course, jobs):
 def test_more_kernels_at_once_than_one_uid_allowed_all_grade(tmp_path):
     course, expected = course_with(tmp_path, {f"student_{k}": bs.VICTIM for k in range(MANY)})
     graded = grade(course, jobs=MANY)
-    assert {s: (v.graded, v.score, v.reason) for s, v in graded.items()} == \
-        {s: (True, f.score, "") for s, f in expected.items()}
+    assert {s: (v.graded, v.score, v.reason) for s, v in graded.items()} == {
+        s: (True, f.score, "") for s, f in expected.items()
+    }
 
 
 @SANDBOXED
@@ -57,8 +64,9 @@ def test_a_fork_hog_does_not_stop_the_students_graded_beside_it(tmp_path):
     """Two jobs: the hog, then two honest students in one; two honest students, one after the other, in the other."""
     course, expected = course_with(tmp_path, {"a_fork_hog": "fork_hog", **{f"b{k}": bs.VICTIM for k in range(1, 5)}})
     graded = grade(course, jobs=2)
-    assert {s: (v.graded, v.score, v.reason) for s, v in graded.items()} == \
-        {s: (True, f.score, "") for s, f in expected.items()}
+    assert {s: (v.graded, v.score, v.reason) for s, v in graded.items()} == {
+        s: (True, f.score, "") for s, f in expected.items()
+    }
 
 
 HOLD = """import sys, time
@@ -77,8 +85,15 @@ def test_each_process_takes_a_free_uid_until_it_ends(tmp_path, monkeypatch):
     folder = tmp_path / "uids"
     monkeypatch.setattr(uids, "FOLDERS", (folder,))
     first = max(uids.uids_with_processes()) + 1000  # owns no process
-    holders = [subprocess.Popen([sys.executable, "-c", HOLD, str(folder), str(first), "2"], stdout=subprocess.PIPE,
-                                text=True, cwd=Path(uids.__file__).parent.parent) for _ in range(2)]
+    holders = [
+        subprocess.Popen(
+            [sys.executable, "-c", HOLD, str(folder), str(first), "2"],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(uids.__file__).parent.parent,
+        )
+        for _ in range(2)
+    ]
     try:
         taken = [int(h.stdout.readline()) for h in holders]
         assert sorted(taken) == [first, first + 1]

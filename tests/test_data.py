@@ -1,4 +1,5 @@
 """The committed data sets are exactly what `make data` builds, and small enough to commit."""
+
 import hashlib
 import importlib.util
 from pathlib import Path

@@ -42,8 +42,7 @@ def test_network_rejects_bad_layer_dims(bad):
 def test_example_graph_shows_forward_values_and_derivatives():
     ax = diagrams.draw_computation_graph("example", a=5, b=3, c=2)
     shown = texts(ax)
-    for expected in ["u = bc\n= 6", "v = a + u\n= 11", "J = 3v\n= 33", "dJ/db = 3c = 6", "dJ/dc = 3b = 9",
-                     "dJ/dv = 3"]:
+    for expected in ["u = bc\n= 6", "v = a + u\n= 11", "J = 3v\n= 33", "dJ/db = 3c = 6", "dJ/dc = 3b = 9", "dJ/dv = 3"]:
         assert expected in shown
     red = {t.get_text() for t in ax.texts if t.get_color() == diagrams.BACKWARD_COLOR}
     assert "dJ/da = 3" in red and "v = 11" not in red

@@ -1,4 +1,5 @@
 """environment.yml (conda) and pyproject.toml (pip) must install the same packages with the same ranges."""
+
 import re
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Publishing to nbgrader's exchange gives students exactly what `make release` generated."""
+
 import json
 import os
 import subprocess
@@ -15,8 +16,13 @@ ASSIGNMENT = "week2_numpy_basics"
 
 
 def grading(course, *args, env):
-    return subprocess.run([sys.executable, "-m", "grading", "--course", str(course.root), *args],
-                          cwd=course.root, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "grading", "--course", str(course.root), *args],
+        cwd=course.root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +78,9 @@ def test_publish_then_status_and_nbgrader_list(released):
     assert oct((root / "nn-from-scratch" / "inbound").stat().st_mode & 0o777) == "0o733"  # write, no listing
     again = grading(course, "publish", ASSIGNMENT, env=env)
     assert again.returncode == 1 and "FORCE=1" in again.stderr
-    listing = subprocess.run([sys.executable, "-m", "nbgrader", "list"], cwd=course.root, env=env,
-                             capture_output=True, text=True)
+    listing = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "list"], cwd=course.root, env=env, capture_output=True, text=True
+    )
     assert f"nn-from-scratch {ASSIGNMENT}" in listing.stdout + listing.stderr
     status = grading(course, "status", env=env)
     row = next(line for line in status.stdout.splitlines() if line.startswith(ASSIGNMENT))

@@ -4,6 +4,7 @@ Correct variants keep every point; wrong ones lose exactly the cells they break,
 the cause and no misleading advice.  One module fixture releases the notebooks in a temporary course,
 submits every student and autogrades them all at once (2 jobs), as tests/test_bad_submissions.py does.
 """
+
 from pathlib import Path
 
 import fairness_variants as fv
@@ -25,13 +26,20 @@ def cell_outcomes(course, student):
     found = {}
     with Gradebook(course.gradebook_url) as gradebook:
         for grade_id in grade_cells(notebook):
-            score = gradebook.find_grade(grade_id, Path(student.notebook).stem, student.assignment,
-                                         student.name).auto_score
+            score = gradebook.find_grade(
+                grade_id, Path(student.notebook).stem, student.assignment, student.name
+            ).auto_score
             cell = next(c for c in notebook["cells"] if nbgrader_meta(c).get("grade_id") == grade_id)
-            errors = [f"{o.get('ename')}: {o.get('evalue')}" for o in cell.get("outputs", [])
-                      if o.get("output_type") == "error"]
-            shown = "".join("".join(o.get("text", "")) for o in cell.get("outputs", [])
-                            if o.get("output_type") == "stream" and o.get("name") == "stdout")
+            errors = [
+                f"{o.get('ename')}: {o.get('evalue')}"
+                for o in cell.get("outputs", [])
+                if o.get("output_type") == "error"
+            ]
+            shown = "".join(
+                "".join(o.get("text", ""))
+                for o in cell.get("outputs", [])
+                if o.get("output_type") == "stream" and o.get("name") == "stdout"
+            )
             found[grade_id] = (score, " | ".join(errors), shown)
     return found
 
@@ -44,10 +52,12 @@ def graded(tmp_path_factory):
     release.generate(course, assignments)
     for student in fv.STUDENTS:
         release_nb, source_nb = submissions.release_and_source(course, student.assignment, student.notebook)
-        submissions.write(course, student.name, student.assignment, student.notebook,
-                          fv.submission(student, release_nb, source_nb))
-    statuses = {s.student: s for s in autograde.autograde(course, assignments=assignments, jobs=2,
-                                                            unisolated=bool(PROBLEM))}
+        submissions.write(
+            course, student.name, student.assignment, student.notebook, fv.submission(student, release_nb, source_nb)
+        )
+    statuses = {
+        s.student: s for s in autograde.autograde(course, assignments=assignments, jobs=2, unisolated=bool(PROBLEM))
+    }
     ungradable = {name: s.reason for name, s in statuses.items() if not s.graded}
     assert not ungradable, ungradable
     return {student.name: cell_outcomes(course, student) for student in fv.STUDENTS}
@@ -61,7 +71,7 @@ def test_the_catalogue_holds_every_misgraded_variant_of_the_review():
 @pytest.mark.parametrize("student", fv.STUDENTS, ids=lambda s: s.name)
 def test_each_variant_gets_the_grade_it_deserves(graded, student):
     outcomes = graded[student.name]
-    for grade_id, (score, reason, shown) in outcomes.items():
+    for grade_id, (score, reason, _shown) in outcomes.items():
         if grade_id in student.fails:
             assert score == 0, f"{grade_id} kept its points: {reason}"
             for text in student.fails[grade_id]:

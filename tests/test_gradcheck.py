@@ -58,7 +58,9 @@ def test_relative_difference_formula():
 
 
 def test_notes_example_J_equals_3_a_plus_bc():
-    J = lambda p: 3 * (p["a"] + p["b"] * p["c"])
+    def J(p):
+        return 3 * (p["a"] + p["b"] * p["c"])
+
     p = {"a": np.array([[5.0]]), "b": np.array([[3.0]]), "c": np.array([[2.0]])}
     numeric = numerical_gradient(J, p)
     np.testing.assert_allclose([numeric[k][0, 0] for k in "abc"], [3.0, 6.0, 9.0], atol=1e-6)
@@ -69,7 +71,8 @@ def test_a_number_parameter_is_passed_as_a_float_that_adding_into_cannot_change(
         z = p["b"]
         for value in (1.0, 2.0):
             z += p["w"][0, 0] * value
-        return z ** 2
+        return z**2
+
     w, b = np.array([[0.5]]), 0.25
     z = b + 3 * w[0, 0]
     gradient_check(cost, {"w": w, "b": b}, {"dw": np.array([[6 * z]]), "db": 2 * z})
@@ -79,6 +82,7 @@ def test_a_number_parameter_is_passed_as_a_float_that_adding_into_cannot_change(
 def test_float32_code_is_checked_at_the_precision_it_has():
     def cost32(p):
         return np.sum(np.tanh(p["W"].astype(np.float32)) ** 2)
+
     p = {"W": np.array([[0.3, -1.2], [0.7, 0.1]])}
     right = {"dW": (2 * np.tanh(p["W"]) * (1 - np.tanh(p["W"]) ** 2)).astype(np.float32)}
     differences = gradient_check(cost32, p, right)

@@ -12,6 +12,7 @@ the sandbox, and the grader writes the explanation.  This test reads every regio
 - a text that names an answer or key, or that is a sentence (five words or more) anywhere but as a
   case's label (a dictionary key, which the grader's reasons name anyway).
 """
+
 import ast
 import json
 
@@ -27,8 +28,11 @@ NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*/*.ipynb"))
 
 def regions(notebook):
     """``[(grade_id, hidden source)]`` of a notebook's cells."""
-    return [(nbgrader_meta(c).get("grade_id"), region) for c in notebook["cells"]
-            for region in HIDDEN_REGION.findall(source_text(c))]
+    return [
+        (nbgrader_meta(c).get("grade_id"), region)
+        for c in notebook["cells"]
+        for region in HIDDEN_REGION.findall(source_text(c))
+    ]
 
 
 def numbers(value):
@@ -100,8 +104,10 @@ def test_the_scan_finds_what_it_looks_for(tmp_path):
     hidden = [r for r in read(reference_path(path.parent.name, path.name))["cells"]["test_softmax"] if r["hidden"]]
     value = float(hidden[0]["value"].ravel()[1])
     cell["source"] = source_text(cell).replace(
-        "### END HIDDEN TESTS", f"expected = np.array([[{value:.8g}]])\nprint('Answer key: b.')\n"
-        "note = 'each row of the result must sum to one'\n### END HIDDEN TESTS")
+        "### END HIDDEN TESTS",
+        f"expected = np.array([[{value:.8g}]])\nprint('Answer key: b.')\n"
+        "note = 'each row of the result must sum to one'\n### END HIDDEN TESTS",
+    )
     copy = tmp_path / path.parent.name / path.name
     copy.parent.mkdir()
     copy.write_text(json.dumps(notebook))

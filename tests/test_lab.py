@@ -1,4 +1,5 @@
 """`make lab` serves JupyterLab 4 from the course root with nbgrader's extensions working."""
+
 import json
 import os
 import socket
@@ -36,11 +37,22 @@ def lab(tmp_path_factory):
     port = free_port()
     log = open(tmp_path_factory.mktemp("lab") / "lab.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", f"--ServerApp.token={TOKEN}",
-         f"--ServerApp.root_dir={ROOT}", *(["--allow-root"] if os.geteuid() == 0 else [])],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            f"--ServerApp.token={TOKEN}",
+            f"--ServerApp.root_dir={ROOT}",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         # as `make lab` does: nbgrader's gradebook runs the environment's `alembic` command
-        env=dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])))
+        env=dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])),
+    )
     try:
         deadline = time.time() + START_SECONDS
         while True:

@@ -4,6 +4,7 @@ The week 4 application notebook's optional section trains the classic cat / non-
 files are present; its printed accuracies must be the classic ones (see test_week4_consistency for the
 setup).  That run is the only cat training of the suite, so the two tests that read it share one worker.
 """
+
 import ast
 import json
 from pathlib import Path
@@ -22,8 +23,10 @@ IDS = [p.parent.name for p in NOTEBOOKS]
 APPLICATION = ROOT / "notebooks" / "week4_deep_network_application" / "deep_network_application.ipynb"
 CAT_GROUP = pytest.mark.xdist_group("cat_training")
 RUNS = [pytest.param(p, marks=CAT_GROUP) if p == APPLICATION else p for p in NOTEBOOKS]
-CLASSIC_CAT_LINES = ("two layers : train accuracy 100.0 %, test accuracy 72.0 %",
-                     "four layers: train accuracy 98.6 %, test accuracy 80.0 %")
+CLASSIC_CAT_LINES = (
+    "two layers : train accuracy 100.0 %, test accuracy 72.0 %",
+    "four layers: train accuracy 98.6 %, test accuracy 80.0 %",
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +38,7 @@ def executed():
         if path not in done:
             done[path] = run(path)
         return done[path]
+
     return get
 
 
@@ -46,8 +50,9 @@ def test_there_are_notebooks():
 def test_structure(path):
     notebook = json.loads(path.read_text(encoding="utf-8"))
     cells = notebook["cells"]
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in cells if c["cell_type"] == "code"), \
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in cells if c["cell_type"] == "code"), (
         "notebook committed with outputs: run `make clean-notebooks`"
+    )
     ids = [nbgrader_meta(c)["grade_id"] for c in cells if nbgrader_meta(c)]
     assert len(ids) == len(set(ids)), "duplicate grade_id"
     points = grade_cells(notebook)
@@ -72,7 +77,12 @@ def test_solution_notebook_runs_with_all_tests_passing(path, executed):
 def test_cat_section_reproduces_the_classic_accuracies(executed):
     if cat_data_dir() is None:
         pytest.skip("classic cat / non-cat files not found in data/, ../shared/data or $COURSE_CAT_DATA")
-    printed = "".join(o.get("text", "") for c in executed(APPLICATION).cells if c.cell_type == "code"
-                      for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    printed = "".join(
+        o.get("text", "")
+        for c in executed(APPLICATION).cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )
     missing = [line for line in CLASSIC_CAT_LINES if line not in printed]
     assert not missing, f"the cat section did not print {missing}"

@@ -3,6 +3,7 @@
 One autograde batch grades the three demo students, frank (right on the visible tests, wrong on a
 hidden case) and two broken submissions; the tests below read its results.
 """
+
 import csv
 import hashlib
 import json
@@ -35,11 +36,14 @@ def add_broken_submissions(course):
 
 HIDDEN_ONLY = "week2_numpy_basics", "numpy_basics.ipynb"
 # sigmoid built on np.zeros_like(z): right for the visible float inputs, an integer array for an integer input.
-FRANK_BUG = {"sigmoid": (
-    "    E = np.exp(-np.abs(z))                       # in (0, 1]: cannot overflow\n"
-    "    return np.where(z >= 0, 1.0, E) / (1.0 + E)",
-    "    z = np.asarray(z)\n    out = np.zeros_like(z)\n    E = np.exp(-np.abs(z))\n"
-    "    out[...] = np.where(z >= 0, 1.0, E) / (1.0 + E)\n    return out if out.ndim else float(out)")}
+FRANK_BUG = {
+    "sigmoid": (
+        "    E = np.exp(-np.abs(z))                       # in (0, 1]: cannot overflow\n"
+        "    return np.where(z >= 0, 1.0, E) / (1.0 + E)",
+        "    z = np.asarray(z)\n    out = np.zeros_like(z)\n    E = np.exp(-np.abs(z))\n"
+        "    out[...] = np.where(z >= 0, 1.0, E) / (1.0 + E)\n    return out if out.ndim else float(out)",
+    )
+}
 
 
 def add_frank(course):
@@ -94,7 +98,9 @@ def test_a_hidden_failure_scores_zero_with_its_reason_in_gradebook_and_feedback(
     points = grade_cells(load(course.source / assignment / name))
     frank = next(s for s in statuses if s.student == "frank")
     assert frank.graded and frank.score == sum(points.values()) - points["test_sigmoid"]
-    reason = "sigmoid(...) has dtype int64 (integer) but expected floating-point values in hidden test case 'integer array'"
+    reason = (
+        "sigmoid(...) has dtype int64 (integer) but expected floating-point values in hidden test case 'integer array'"
+    )
     autograded = load(course.autograded / "frank" / assignment / name)  # what Formgrader shows
     test_cell = next(c for c in autograded["cells"] if nbgrader_meta(c).get("grade_id") == "test_sigmoid")
     assert [o["evalue"] for o in test_cell["outputs"] if o["output_type"] == "error"] == [reason]
@@ -157,8 +163,12 @@ def test_feedback_holds_only_html_without_hidden_tests_or_their_values(graded):
     course, _, _, _, _ = graded
     files = [p for p in course.feedback_dir.rglob("*") if p.is_file()]
     others = [p for p in files if p.suffix != ".html"]
-    assert files and all(p.name in NBGRADER_FILES and len(p.parents) - len(course.feedback_dir.parents) == 3
-                         and len(p.read_bytes()) < 256 for p in others), [str(p) for p in others]
+    assert files and all(
+        p.name in NBGRADER_FILES
+        and len(p.parents) - len(course.feedback_dir.parents) == 3
+        and len(p.read_bytes()) < 256
+        for p in others
+    ), [str(p) for p in others]
     for assignment in course.assignments():
         secrets = set()
         for name in course.notebooks(assignment):
@@ -178,8 +188,9 @@ def test_feedback_pages_render_formulas_offline(graded):
     for page in course.feedback_dir.glob("alice/*/*.html"):
         html = page.read_text(encoding="utf-8")
         assert "Score:" in html and "<math" in html, page
-        assert "MathJax.Hub" not in html and not re.search(r"<script[^>]+src=[\"']https?:", html), \
+        assert "MathJax.Hub" not in html and not re.search(r"<script[^>]+src=[\"']https?:", html), (
             f"{page.name} loads a script (MathJax) from the network"
+        )
 
 
 def test_grades_csv_has_a_row_per_submission(graded):

@@ -5,6 +5,7 @@ Two students answer every quiz, and are graded in the same batch as the demo rou
 other accepted forms (upper case, floats), and wrong answers (of the right form for even questions, of a
 wrong form for odd ones). The demo's bob submits the untouched release; alice the solved quizzes.
 """
+
 import ast
 import json
 import math
@@ -96,8 +97,7 @@ def add_quiz_students(course):
         released = load(course.release_dir / assignment / name)
         key = answer_key(source)
         for student, (transform, _) in STUDENTS.items():
-            submissions.write(course, student, assignment, name,
-                              answered(released, key, transform, "I am not sure.\n"))
+            submissions.write(course, student, assignment, name, answered(released, key, transform, "I am not sure.\n"))
 
 
 @pytest.fixture
@@ -232,8 +232,10 @@ def test_quiz_points_follow_the_work():
     quiz = course = 0.0
     for path in (REPO_ROOT / "notebooks").glob("*/*.ipynb"):
         points = sum(grade_cells(load(path)).values()) + sum(
-            nbgrader_meta(c)["points"] for c in load(path)["cells"]
-            if nbgrader_meta(c).get("grade") and nbgrader_meta(c).get("solution"))
+            nbgrader_meta(c)["points"]
+            for c in load(path)["cells"]
+            if nbgrader_meta(c).get("grade") and nbgrader_meta(c).get("solution")
+        )
         course += points
         quiz += points if path.parent.name in QUIZZES else 0.0
     for assignment in QUIZZES:
@@ -250,8 +252,9 @@ def test_release_holds_no_answer_key(graded):
         name, source = quiz_notebook(assignment)
         text = (course.release_dir / assignment / name).read_text(encoding="utf-8")
         for grade_id in answer_key(source):
-            assert not re.search(rf"{grade_id}\s*=", text.replace(f"`{grade_id} = ", "")), \
+            assert not re.search(rf"{grade_id}\s*=", text.replace(f"`{grade_id} = ", "")), (
                 f"{assignment}: the release assigns {grade_id}"
+            )
         for secret in ("Answer key", "Rubric", "Model answer", "check_reference(ASSIGNMENT"):
             assert secret not in text, f"{assignment}: the release contains {secret!r}"
 
@@ -259,7 +262,9 @@ def test_release_holds_no_answer_key(graded):
 def test_every_quiz_submission_is_graded_not_ungradable(graded):
     _, statuses = graded  # the shared batch also holds test_pipeline's broken notebooks, in other assignments
     problems = [s.line() for (_, assignment), s in statuses.items() if assignment in QUIZZES and not s.graded]
-    assert len([a for _, a in statuses if a in QUIZZES]) == len(QUIZZES) * (3 + len(STUDENTS)), sorted(statuses)  # alice, bob, carol too
+    assert len([a for _, a in statuses if a in QUIZZES]) == len(QUIZZES) * (3 + len(STUDENTS)), sorted(
+        statuses
+    )  # alice, bob, carol too
     assert not problems, "\n".join(problems)
 
 
@@ -273,11 +278,14 @@ def test_each_question_gets_exactly_its_points(graded, assignment):
         for student, is_right in right.items():
             for grade_id, maximum in points.items():
                 grade = gradebook.find_grade(grade_id, name.removesuffix(".ipynb"), assignment, student)
-                assert grade.auto_score == (maximum if is_right else 0.0), \
+                assert grade.auto_score == (maximum if is_right else 0.0), (
                     f"{assignment} {student} {grade_id}: {grade.auto_score} of {maximum}"
+                )
             written = [c for c in source["cells"] if nbgrader_meta(c).get("grade") and nbgrader_meta(c).get("solution")]
             for cell in written:
-                grade = gradebook.find_grade(nbgrader_meta(cell)["grade_id"], name.removesuffix(".ipynb"), assignment, student)
+                grade = gradebook.find_grade(
+                    nbgrader_meta(cell)["grade_id"], name.removesuffix(".ipynb"), assignment, student
+                )
                 if student == BLANK:
                     assert grade.auto_score == 0.0  # nbgrader scores an untouched answer 0
                 else:

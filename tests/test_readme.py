@@ -1,4 +1,5 @@
 """The README (front page) and docs/ agree with the repository: syllabus, make targets, links."""
+
 import importlib.util
 import re
 from pathlib import Path

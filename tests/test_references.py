@@ -1,4 +1,5 @@
 """check_reference outside grading compares with the JSON references; under grading it only emits records."""
+
 import numpy as np
 import pytest
 
@@ -20,8 +21,10 @@ def store(tmp_path, monkeypatch):
     """A reference file holding the solution's outputs of CASES, as `make references` writes it."""
     monkeypatch.setattr(references, "REFERENCES", tmp_path)
     monkeypatch.setattr(references.hidden_outputs, "__defaults__", (tmp_path,))
-    items = [{"label": f"propagate [{case}]", "hidden": True, "rtol": 1e-6, "atol": 1e-8, "value": propagate(*args)}
-             for case, args in CASES.items()]
+    items = [
+        {"label": f"propagate [{case}]", "hidden": True, "rtol": 1e-6, "atol": 1e-8, "value": propagate(*args)}
+        for case, args in CASES.items()
+    ]
     write(tmp_path / "demo" / "nb.json", "demo", "nb.ipynb", "sha256:x", {"test_propagate": items})
     return tmp_path
 

@@ -1,4 +1,5 @@
 """course_utils.runtime: demo budgets and quiet figures act under nbgrader only, never in a student's run."""
+
 import json
 import os
 import subprocess
@@ -16,8 +17,10 @@ pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
 GRADING = "NBGRADER_EXECUTION"
 
 
-@pytest.mark.parametrize("mode, expected", [(None, "full"), ("", "full"), ("feedback", "full"),
-                                            ("autograde", "graded"), ("validate", "graded")])
+@pytest.mark.parametrize(
+    "mode, expected",
+    [(None, "full"), ("", "full"), ("feedback", "full"), ("autograde", "graded"), ("validate", "graded")],
+)
 def test_budget_shortens_only_under_grading(monkeypatch, mode, expected):
     if mode is None:
         monkeypatch.delenv(GRADING, raising=False)
@@ -25,7 +28,9 @@ def test_budget_shortens_only_under_grading(monkeypatch, mode, expected):
         monkeypatch.setenv(GRADING, mode)
     assert runtime.under_grading() == (expected == "graded")
     assert runtime.budget("full", "graded") == expected
-    assert runtime.budget([1, 2, 3, 4, 5, 20, 50], [1, 50]) == ([1, 50] if expected == "graded" else [1, 2, 3, 4, 5, 20, 50])
+    assert runtime.budget([1, 2, 3, 4, 5, 20, 50], [1, 50]) == (
+        [1, 50] if expected == "graded" else [1, 2, 3, 4, 5, 20, 50]
+    )
 
 
 # A student's kernel imports pyplot and course_utils in either order; pyplot's backend here is "svg",
@@ -53,18 +58,25 @@ def probe(mode, order):
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize("mode, order", [(None, ("course_utils", "matplotlib.pyplot")),
-                                         (None, ("matplotlib.pyplot", "course_utils"))])
+@pytest.mark.parametrize(
+    "mode, order", [(None, ("course_utils", "matplotlib.pyplot")), (None, ("matplotlib.pyplot", "course_utils"))]
+)
 def test_figures_untouched_in_a_students_run(mode, order):
     assert probe(mode, order) == {"backend": "svg", "show": "show", "layout": "tight_layout", "open_after_show": 1}
 
 
-@pytest.mark.parametrize("mode, order", [("autograde", ("matplotlib.pyplot", "course_utils")),
-                                         ("validate", ("course_utils", "matplotlib.pyplot"))])
+@pytest.mark.parametrize(
+    "mode, order",
+    [("autograde", ("matplotlib.pyplot", "course_utils")), ("validate", ("course_utils", "matplotlib.pyplot"))],
+)
 def test_figures_quiet_under_grading(mode, order):
     """pyplot imported before or after course_utils: Agg, no layout, show() closes the figures."""
-    assert probe(mode, order) == {"backend": "agg", "show": "_close_figures", "layout": "_no_layout",
-                                  "open_after_show": 0}
+    assert probe(mode, order) == {
+        "backend": "agg",
+        "show": "_close_figures",
+        "layout": "_no_layout",
+        "open_after_show": 0,
+    }
 
 
 def test_show_images_builds_one_axes_under_grading_only(monkeypatch):

@@ -1,4 +1,5 @@
 """The grading sandbox: always the kernel nbgrader starts, refused when it does not work, sound when it does."""
+
 import json
 import os
 import resource
@@ -19,8 +20,15 @@ from grading.sandbox.launcher import probe
 
 pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
 
-PROBLEM, FOUND = probe([REPO_ROOT / "notebooks", REPO_ROOT / "references", REPO_ROOT / "grading",
-                        REPO_ROOT / "gradebook.db", Path.home() / ".ssh"])
+PROBLEM, FOUND = probe(
+    [
+        REPO_ROOT / "notebooks",
+        REPO_ROOT / "references",
+        REPO_ROOT / "grading",
+        REPO_ROOT / "gradebook.db",
+        Path.home() / ".ssh",
+    ]
+)
 NO_SANDBOX = f"the grading sandbox does not work here: {PROBLEM}"
 
 
@@ -33,10 +41,15 @@ def test_the_kernel_is_the_sandbox_whatever_kernelspec_the_notebook_names(name):
 
 def test_nbgrader_autograde_uses_the_sandboxed_execute_preprocessor():
     from traitlets.config import Config
+
     config = Config()
-    exec(compile((REPO_ROOT / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"),
-         {"get_config": lambda: config, "__file__": str(REPO_ROOT / "nbgrader_config.py")})
-    names = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in config.Autograde.autograde_preprocessors]
+    exec(
+        compile((REPO_ROOT / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"),
+        {"get_config": lambda: config, "__file__": str(REPO_ROOT / "nbgrader_config.py")},
+    )
+    names = [
+        p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in config.Autograde.autograde_preprocessors
+    ]
     assert names[0] == "grading.plugins.execute.SandboxedExecute"
     assert not [n for n in names if n.rsplit(".", 1)[-1] == "Execute"], names
     assert "grading.plugins.verification.VerifyChecks" in names
@@ -86,8 +99,9 @@ def _apply_in_child(cgroup_root, budget):
     if pid == 0:
         budgets.CGROUP_ROOT = Path(cgroup_root)
         limits = budgets.apply(f"test{os.getpid()}", budget, own_uid=False)
-        os.write(write, json.dumps({"enforced": limits.enforced,
-                                    "as": resource.getrlimit(resource.RLIMIT_AS)[0]}).encode())
+        os.write(
+            write, json.dumps({"enforced": limits.enforced, "as": resource.getrlimit(resource.RLIMIT_AS)[0]}).encode()
+        )
         if limits.cgroup:
             limits.cgroup.remove()
         os._exit(0)
@@ -99,17 +113,19 @@ def _apply_in_child(cgroup_root, budget):
 
 def test_without_a_writable_cgroup_the_budgets_fall_back_to_process_limits(tmp_path):
     found = _apply_in_child(tmp_path / "no-cgroups", budgets.Budget(memory_mb=512))
-    assert found["enforced"]["memory"] == "RLIMIT_AS (per process)" and found["as"] == 512 * 2 ** 20
+    assert found["enforced"]["memory"] == "RLIMIT_AS (per process)" and found["as"] == 512 * 2**20
     # RLIMIT_NPROC would count every process of the user, so nothing limits them, and the report says so
     assert found["enforced"]["processes"] == found["enforced"]["cpus"] == budgets.NOT_LIMITED
 
 
-@pytest.mark.skipif(not os.access("/sys/fs/cgroup/memory", os.W_OK) and not os.access("/sys/fs/cgroup", os.W_OK),
-                    reason="no writable cgroup here (not root, or no delegated controllers)")
+@pytest.mark.skipif(
+    not os.access("/sys/fs/cgroup/memory", os.W_OK) and not os.access("/sys/fs/cgroup", os.W_OK),
+    reason="no writable cgroup here (not root, or no delegated controllers)",
+)
 def test_with_a_writable_cgroup_memory_and_processes_are_budgets_of_the_group():
     found = _apply_in_child("/sys/fs/cgroup", budgets.Budget(memory_mb=512))
     assert found["enforced"]["memory"].startswith("cgroup") and found["enforced"]["processes"].startswith("cgroup")
-    assert found["as"] == 512 * 2 ** 20  # and each process, so that one big allocation is a MemoryError
+    assert found["as"] == 512 * 2**20  # and each process, so that one big allocation is a MemoryError
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to try an unprivileged user")

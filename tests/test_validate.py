@@ -4,6 +4,7 @@ the release as handed out fails exactly its test cells.
 A test cell that leaves a value as its output (a bare call returning a number) is read by the validator as a
 partial score, so "partial credit" would be reported on correct work.
 """
+
 import json
 
 import pytest
@@ -37,7 +38,10 @@ def test_validate_passes_a_solved_notebook_and_fails_every_test_of_the_release(c
     source_nb = load(course.source / notebook)
     found = validate(submissions.solved(release_nb, source_nb), tmp_path, "solved_" + notebook.name)
     assert not found.get("failed") and not found.get("changed"), found.get("failed") or found.get("changed")
-    tests = {source_text(c).strip() for c in release_nb["cells"]
-             if nbgrader_meta(c).get("grade_id") in grade_cells(release_nb) and not nbgrader_meta(c).get("solution")}
+    tests = {
+        source_text(c).strip()
+        for c in release_nb["cells"]
+        if nbgrader_meta(c).get("grade_id") in grade_cells(release_nb) and not nbgrader_meta(c).get("solution")
+    }
     found = validate(release_nb, tmp_path, notebook.name)
     assert {f["source"].strip() for f in found.get("failed", [])} == tests

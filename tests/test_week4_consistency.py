@@ -13,6 +13,7 @@ iterations at learning rate 0.0075; test_notebooks checks that it prints the cla
 test accuracy (100 % and 98.6 % on the training set).  Because of 1., that is the step-by-step
 notebook's solution code too.
 """
+
 import ast
 import difflib
 
@@ -62,8 +63,9 @@ def provided_cell():
 def test_provided_building_blocks_are_the_step_by_step_solutions():
     cell = provided_cell()
     meta = nbgrader_meta(cell)
-    assert meta.get("locked") and not meta.get("grade") and not meta.get("solution"), \
+    assert meta.get("locked") and not meta.get("grade") and not meta.get("solution"), (
         "the provided-code cell must be locked (read-only), not graded and not a solution cell"
+    )
     source = source_text(cell)
     assert "### BEGIN SOLUTION" not in source and "### END SOLUTION" not in source
     provided, solutions = functions(source), step_solutions()
@@ -71,8 +73,11 @@ def test_provided_building_blocks_are_the_step_by_step_solutions():
     for name in BUILDING_BLOCKS:
         assert name in solutions, f"{name} is not defined in an exercise cell of {STEP.name}"
         if provided[name] != solutions[name]:
-            diff = "\n".join(difflib.unified_diff(solutions[name].splitlines(), provided[name].splitlines(),
-                                                  STEP.name, APPLICATION.name, lineterm=""))
+            diff = "\n".join(
+                difflib.unified_diff(
+                    solutions[name].splitlines(), provided[name].splitlines(), STEP.name, APPLICATION.name, lineterm=""
+                )
+            )
             pytest.fail(f"{name} differs between the two notebooks:\n{diff}")
 
 

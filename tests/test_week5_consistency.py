@@ -5,6 +5,7 @@ Both ``week5_regularization`` and ``week5_optimization`` hold one locked, ungrad
 character (as ``test_week4_consistency`` checks for the week 4 application notebook), and no exercise
 cell of week 5 may redefine one of them.
 """
+
 import difflib
 
 import pytest
@@ -32,8 +33,15 @@ def test_provided_building_blocks_are_the_step_by_step_solutions(assignment):
     assert sorted(provided) == sorted(BUILDING_BLOCKS), f"the provided cell defines {sorted(provided)}"
     for name in BUILDING_BLOCKS:
         if provided[name] != solutions[name]:
-            diff = "\n".join(difflib.unified_diff(solutions[name].splitlines(), provided[name].splitlines(),
-                                                  STEP.name, WEEK5[assignment].name, lineterm=""))
+            diff = "\n".join(
+                difflib.unified_diff(
+                    solutions[name].splitlines(),
+                    provided[name].splitlines(),
+                    STEP.name,
+                    WEEK5[assignment].name,
+                    lineterm="",
+                )
+            )
             pytest.fail(f"{name} differs between {STEP.name} and {assignment}:\n{diff}")
 
 

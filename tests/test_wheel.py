@@ -4,6 +4,7 @@ The wheel is built from a copy of the sources, installed with ``--no-deps`` into
 environment that borrows this environment's site-packages (numpy, h5py) through a ``.pth`` file, and
 every data set is loaded from an unrelated working directory.
 """
+
 import os
 import shutil
 import subprocess
@@ -53,8 +54,11 @@ def installed(tmp_path_factory):
     source.mkdir()
     for name in SOURCES:
         copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy2
-        copy(ROOT / name, source / name, **({"ignore": shutil.ignore_patterns("__pycache__", "*catvnoncat*")}
-                                            if (ROOT / name).is_dir() else {}))
+        copy(
+            ROOT / name,
+            source / name,
+            **({"ignore": shutil.ignore_patterns("__pycache__", "*catvnoncat*")} if (ROOT / name).is_dir() else {}),
+        )
     isolation = [] if int(version("setuptools").split(".")[0]) >= 68 else None
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(base / "dist"), str(source)]
     run(command + (["--no-build-isolation"] if isolation is not None else []))
@@ -65,7 +69,20 @@ def installed(tmp_path_factory):
     # numpy and h5py come from this environment; its editable course_utils does not (a .pth path line
     # adds the folder to sys.path after the venv's own site-packages and runs none of its .pth hooks).
     (purelib / "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "--quiet", str(wheel)])
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--quiet",
+            str(wheel),
+        ]
+    )
     return wheel, python
 
 
@@ -90,8 +107,10 @@ def test_course_data_points_elsewhere(installed, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     shutil.copy2(ROOT / "data" / "xor.h5", elsewhere / "xor.h5")
-    code = ("from course_utils import datasets\nprint(datasets.load_planar('xor').train_x.shape)\n"
-            "try:\n    datasets.load_planar('flower')\nexcept datasets.DatasetError as e:\n    print('ERROR', e)\n")
+    code = (
+        "from course_utils import datasets\nprint(datasets.load_planar('xor').train_x.shape)\n"
+        "try:\n    datasets.load_planar('flower')\nexcept datasets.DatasetError as e:\n    print('ERROR', e)\n"
+    )
     result = run([str(python), "-c", code], cwd=tmp_path, env=dict(os.environ, COURSE_DATA=str(elsewhere)))
     assert "(2, 200)" in result.stdout
     assert "ERROR" in result.stdout and "COURSE_DATA" in result.stdout and str(elsewhere) in result.stdout
@@ -99,6 +118,7 @@ def test_course_data_points_elsewhere(installed, tmp_path):
 
 def test_optional_extras_are_listed_in_environment_yml():
     import tomllib
+
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     text = (ROOT / "environment.yml").read_text()
     for extra in ("hub", "browser"):

@@ -9,6 +9,7 @@ root can enter (pyenv's ``/root/.pyenv``, a clone in ``mktemp -d``).  Then a pri
 (bubblewrap, run as root, the rest of the file system shared as it is) lays an empty tmpfs over that
 folder and binds just those paths back read-only, so that the user can run them.  Nothing else changes.
 """
+
 import os
 import stat
 import subprocess
@@ -54,14 +55,24 @@ def mount_arguments(paths, uid=NOBODY, gid=NOBODY):
             if parent.is_relative_to(folder) and parent != folder and parent not in made:
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", str(parent)]
-        args += ["--symlink", os.readlink(path), str(path)] if path.is_symlink() else ["--ro-bind", str(path), str(path)]
+        args += (
+            ["--symlink", os.readlink(path), str(path)] if path.is_symlink() else ["--ro-bind", str(path), str(path)]
+        )
     return args + ["--"]
 
 
 def command(argv, reach, uid=NOBODY):
     """The command line that runs ``argv`` as ``uid`` with the paths ``reach`` readable."""
-    drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
-            "--bounding-set=-all", "--no-new-privs", "--"]
+    drop = [
+        "setpriv",
+        f"--reuid={uid}",
+        f"--regid={uid}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        "--",
+    ]
     return mount_arguments(reach, uid, uid) + drop + [str(a) for a in argv]
 
 
@@ -81,7 +92,18 @@ def chown_tree(root, uid=NOBODY):
 
 def run(argv, home, extra_paths=(), timeout=None, uid=NOBODY):
     """Run ``argv`` as ``uid`` with HOME ``home`` and a small clean environment; the completed process."""
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-           "USER": "nobody", "LOGNAME": "nobody"}
-    return subprocess.run(command(argv, [*python_paths(), *extra_paths], uid), env=env, cwd=home,
-                          capture_output=True, text=True, timeout=timeout)
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "USER": "nobody",
+        "LOGNAME": "nobody",
+    }
+    return subprocess.run(
+        command(argv, [*python_paths(), *extra_paths], uid),
+        env=env,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

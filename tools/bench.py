@@ -15,6 +15,7 @@ Each assignment's cost is given as a multiple of the floor's, with the peak memo
 (an nbgrader process and its kernel), the projected time for --project students with each JOBS
 and the speed-up.  The runs must give identical scores (exit 1 if not).
 """
+
 import argparse
 import ast
 import json
@@ -46,7 +47,9 @@ def jobs_list(text):
     except ValueError:
         values = []
     if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"--jobs-list {text!r} must be positive integers separated by commas, e.g. 1,2")
+        raise argparse.ArgumentTypeError(
+            f"--jobs-list {text!r} must be positive integers separated by commas, e.g. 1,2"
+        )
     return values
 
 
@@ -74,18 +77,35 @@ def write_floor(course, assignments):
     template = load(course.source / assignments[0] / course.notebooks(assignments[0])[0])
 
     def cell(grade_id, source, points=None):
-        meta = {"grade": points is not None, "grade_id": grade_id, "locked": True, "schema_version": 3,
-                "solution": False, "task": False}
+        meta = {
+            "grade": points is not None,
+            "grade_id": grade_id,
+            "locked": True,
+            "schema_version": 3,
+            "solution": False,
+            "task": False,
+        }
         if points is not None:
             meta["points"] = points
-        return {"cell_type": "code", "execution_count": None, "id": grade_id, "metadata": {"nbgrader": meta}, "outputs": [],
-                "source": source}
+        return {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": grade_id,
+            "metadata": {"nbgrader": meta},
+            "outputs": [],
+            "source": source,
+        }
 
     notebook = {
-        "cells": [cell("imports", "\n".join(dict.fromkeys(imports))),
-                  cell("test_floor", 'check_true(1 + 1 == 2, "arithmetic is broken", name="floor")', points=1)],
-        "metadata": {key: template["metadata"][key] for key in ("kernelspec", "language_info") if key in template["metadata"]},
-        "nbformat": 4, "nbformat_minor": 5,
+        "cells": [
+            cell("imports", "\n".join(dict.fromkeys(imports))),
+            cell("test_floor", 'check_true(1 + 1 == 2, "arithmetic is broken", name="floor")', points=1),
+        ],
+        "metadata": {
+            key: template["metadata"][key] for key in ("kernelspec", "language_info") if key in template["metadata"]
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
     folder = course.source / FLOOR
     folder.mkdir()
@@ -176,14 +196,19 @@ def grade_one(course, assignment, jobs, log_dir):
     verify_seconds = []
     original_verify = getattr(grading.pipeline.autograde, "verify", None)
     if original_verify is None:
-        print("note: grading.pipeline.autograde has no verify(): verification outside nbgrader is not timed apart", file=sys.stderr)
+        print(
+            "note: grading.pipeline.autograde has no verify(): verification outside nbgrader is not timed apart",
+            file=sys.stderr,
+        )
     else:  # time the verification of each submission, outside nbgrader
+
         def timed_verify(*args, **kwargs):
             begin = time.perf_counter()
             try:
                 return original_verify(*args, **kwargs)
             finally:
                 verify_seconds.append(time.perf_counter() - begin)
+
         grading.pipeline.autograde.verify = timed_verify
     try:
         with MemorySampler() as memory:
@@ -207,21 +232,25 @@ def grade_one(course, assignment, jobs, log_dir):
     for process in processes:
         own = [n for n in notebooks if n["pid"] == process["pid"]]
         if own:
-            overhead = max(overhead, min(n["start"] for n in own) - process["start"]
-                           + process["end"] - max(n["end"] for n in own))
+            overhead = max(
+                overhead, min(n["start"] for n in own) - process["start"] + process["end"] - max(n["end"] for n in own)
+            )
     cells = defaultdict(list)
     for e in executes:
         for index, seconds, first_line in e["cells"]:
             cells[(index, first_line)].append(seconds)
     return {
-        "assignment": assignment, "jobs": jobs, "wall": end - start, "statuses": statuses,
+        "assignment": assignment,
+        "jobs": jobs,
+        "wall": end - start,
+        "statuses": statuses,
         "notebooks": len(executes),
         "kernel": sum(e["kernel_start"] + e["kernel_stop"] for e in executes),
         "cells": sum(e["cells_seconds"] for e in executes),
         "verify": sum(verify_seconds) + verifying,
         "preprocessors": dict(preprocessors),
         "overhead": overhead,
-        "peak_mb": memory.peak() / 2 ** 20,
+        "peak_mb": memory.peak() / 2**20,
         "slowest": sorted(((sum(v) / len(v), index, line) for (index, line), v in cells.items()), reverse=True)[:3],
     }
 
@@ -232,8 +261,9 @@ def average(first, second):
     for key in ("wall", "kernel", "cells", "verify", "overhead"):
         merged[key] = (first[key] + second[key]) / 2
     merged["peak_mb"] = max(first["peak_mb"], second["peak_mb"])
-    merged["preprocessors"] = {name: (first["preprocessors"].get(name, 0) + seconds) / 2
-                               for name, seconds in second["preprocessors"].items()}
+    merged["preprocessors"] = {
+        name: (first["preprocessors"].get(name, 0) + seconds) / 2 for name, seconds in second["preprocessors"].items()
+    }
     return merged
 
 
@@ -248,10 +278,14 @@ def report(runs, assignments, students, target):
     serial = runs[serial_jobs]
     floor = serial[FLOOR]
     per_floor = floor["wall"] / max(floor["notebooks"], 1)
-    print(f"\nSeconds per notebook, JOBS={serial_jobs}, split into kernel start+stop, cell execution, nbgrader's "
-          "own work and verification;\nthe floor is a notebook with the course's imports and one trivial cell:")
-    header = f"{'assignment':<36} {'nbs':>4} {'s/nb':>6} {'kernel':>7} {'cells':>6} {'nbgrader':>8} {'verify':>7} " \
-             f"{'x floor':>8} {'peak MB/job':>12}"
+    print(
+        f"\nSeconds per notebook, JOBS={serial_jobs}, split into kernel start+stop, cell execution, nbgrader's "
+        "own work and verification;\nthe floor is a notebook with the course's imports and one trivial cell:"
+    )
+    header = (
+        f"{'assignment':<36} {'nbs':>4} {'s/nb':>6} {'kernel':>7} {'cells':>6} {'nbgrader':>8} {'verify':>7} "
+        f"{'x floor':>8} {'peak MB/job':>12}"
+    )
     print(header)
     print("-" * len(header))
     multiples = {}
@@ -262,14 +296,20 @@ def report(runs, assignments, students, target):
         nbgrader = total - (run["kernel"] + run["cells"] + run["verify"]) / n
         multiples[assignment] = total / per_floor
         label = "floor (imports + one trivial cell)" if assignment == FLOOR else assignment
-        print(f"{label:<36} {n // students:>4} {total:6.2f} {run['kernel'] / n:7.2f} {run['cells'] / n:6.2f} "
-              f"{nbgrader:8.2f} {run['verify'] / n:7.2f} {multiples[assignment]:7.2f}x {max(r[assignment]['peak_mb'] for r in runs.values()):12.0f}")
+        print(
+            f"{label:<36} {n // students:>4} {total:6.2f} {run['kernel'] / n:7.2f} {run['cells'] / n:6.2f} "
+            f"{nbgrader:8.2f} {run['verify'] / n:7.2f} {multiples[assignment]:7.2f}x "
+            f"{max(r[assignment]['peak_mb'] for r in runs.values()):12.0f}"
+        )
     print("\nnbgrader's preprocessors, seconds per notebook (Execute holds the kernel and the cells):")
     for assignment in assignments + [FLOOR]:
         run = serial[assignment]
         n = max(run["notebooks"], 1)
         parts = sorted(run["preprocessors"].items(), key=lambda item: -item[1])
-        print(f"  {assignment:<36} " + ", ".join(f"{name} {seconds / n:.2f}" for name, seconds in parts if seconds / n >= 0.005))
+        print(
+            f"  {assignment:<36} "
+            + ", ".join(f"{name} {seconds / n:.2f}" for name, seconds in parts if seconds / n >= 0.005)
+        )
     print("\nSlowest cells (mean seconds under grading):")
     for assignment in assignments:
         for seconds, index, line in serial[assignment]["slowest"]:
@@ -284,13 +324,14 @@ def report(runs, assignments, students, target):
     for jobs, by_assignment in runs.items():
         wall = sum(by_assignment[a]["wall"] for a in assignments)
         projections[jobs] = sum(projected(by_assignment[a], students, target) for a in assignments)
-        print(f"{jobs:>4} {wall:8.1f} {wall / students:10.2f} {base / wall:8.2f}x "
-              f"{projections[jobs] / 60:17.1f} min")
+        print(f"{jobs:>4} {wall:8.1f} {wall / students:10.2f} {base / wall:8.2f}x {projections[jobs] / 60:17.1f} min")
     worst = max(multiples[a] for a in assignments)
     print(f"\nworst assignment: {worst:.2f}x the floor (target: at most 2x): {'met' if worst <= 2 else 'NOT met'}")
     if 2 in projections:
-        print(f"{target} students with JOBS=2: {projections[2] / 60:.1f} min (target: under 30 min): "
-              f"{'met' if projections[2] < 30 * 60 else 'NOT met'}")
+        print(
+            f"{target} students with JOBS=2: {projections[2] / 60:.1f} min (target: under 30 min): "
+            f"{'met' if projections[2] < 30 * 60 else 'NOT met'}"
+        )
 
 
 def check(runs, students):
@@ -331,11 +372,15 @@ def main(argv=None):
         write_floor(course, assignments)
         extra = record_floor(course, Path(tmp) / "references")
         with open(course.root / "nbgrader_config.py", "a") as config:
-            config.write("\n# tools/bench.py: timestamps per notebook (bench_timing); the course never does this\n"
-                         f"import bench_timing\nbench_timing.install(c)\n{extra}")
+            config.write(
+                "\n# tools/bench.py: timestamps per notebook (bench_timing); the course never does this\n"
+                f"import bench_timing\nbench_timing.install(c)\n{extra}"
+            )
         notebooks = sum(len(course.notebooks(a)) for a in assignments)
-        print(f"{args.students} students x {notebooks} notebook(s) in {len(assignments)} assignment(s): "
-              f"{', '.join(assignments)}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the start")
+        print(
+            f"{args.students} students x {notebooks} notebook(s) in {len(assignments)} assignment(s): "
+            f"{', '.join(assignments)}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the start"
+        )
         simulate_class(course, assignments + [FLOOR], args.students)
         pristine = Path(tmp) / "gradebook-after-release.db"
         shutil.copy2(course.root / "gradebook.db", pristine)

@@ -13,6 +13,7 @@ temporary course's ``nbgrader_config.py``; the real course never calls it).  Whe
 
 Nothing here changes what nbgrader does or grades; it only reads clocks.
 """
+
 import atexit
 import json
 import os
@@ -42,6 +43,7 @@ def _timed_preprocessor(path, preprocessor, name):
             return preprocessor(nb, resources)
         finally:
             _write(path, {"event": "preprocessor", "name": name, "seconds": time.time() - start, **_who(resources)})
+
     return run
 
 
@@ -59,13 +61,19 @@ def _time_cells(path, execute):
             end = time.time()
             first = marks.get("first", end)
             last = marks.get("last", end)
-            _write(path, {
-                "event": "execute", **_who(resources),
-                "kernel_start": first - marks["start"], "cells_seconds": last - first, "kernel_stop": end - last,
-                "cells": marks["cells"],
-                "maxrss_self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                "maxrss_kernels_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-            })
+            _write(
+                path,
+                {
+                    "event": "execute",
+                    **_who(resources),
+                    "kernel_start": first - marks["start"],
+                    "cells_seconds": last - first,
+                    "kernel_stop": end - last,
+                    "cells": marks["cells"],
+                    "maxrss_self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                    "maxrss_kernels_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                },
+            )
 
     def preprocess_cell(cell, resources, index):
         start = time.time()
@@ -104,8 +112,9 @@ def install(config=None):
     from nbgrader.preprocessors import Execute
 
     started = _process_start()
-    atexit.register(lambda: _write(path, {"event": "process", "pid": os.getpid(), "start": started,
-                                          "end": time.time()}))
+    atexit.register(
+        lambda: _write(path, {"event": "process", "pid": os.getpid(), "start": started, "end": time.time()})
+    )
     original_init, original_convert = Autograde._init_preprocessors, Autograde.convert_single_notebook
 
     def init_preprocessors(self):
@@ -122,8 +131,16 @@ def install(config=None):
         try:
             return original_convert(self, notebook_filename)
         finally:
-            _write(path, {"event": "notebook", "pid": os.getpid(), "file": notebook_filename, "start": start,
-                          "end": time.time()})
+            _write(
+                path,
+                {
+                    "event": "notebook",
+                    "pid": os.getpid(),
+                    "file": notebook_filename,
+                    "start": start,
+                    "end": time.time(),
+                },
+            )
 
     Autograde._init_preprocessors = init_preprocessors
     Autograde.convert_single_notebook = convert_single_notebook

@@ -5,6 +5,7 @@ tables, split with a fixed seed, and 2-D point sets drawn from the seeded formul
 data/README.md.  Each file uses the classic layout (train_set_x, train_set_y, test_set_x,
 test_set_y, list_classes; one example per row).  A SHA256SUMS file is written next to them.
 """
+
 import argparse
 import hashlib
 from pathlib import Path
@@ -137,8 +138,12 @@ def build(out):
     write(out / "digits.h5", *split(images, digits.target, 0.2, seed=0), [str(d) for d in range(10)])
 
     cancer = load_breast_cancer()
-    write(out / "breast_cancer.h5", *split(cancer.data, cancer.target, 0.2, seed=0), list(cancer.target_names),
-          feature_names=np.array([f.encode() for f in cancer.feature_names]))
+    write(
+        out / "breast_cancer.h5",
+        *split(cancer.data, cancer.target, 0.2, seed=0),
+        list(cancer.target_names),
+        feature_names=np.array([f.encode() for f in cancer.feature_names]),
+    )
 
     files = sorted(out.glob("*.h5"))
     lines = [f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.name}" for f in files]

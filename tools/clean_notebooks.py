@@ -1,4 +1,5 @@
 """Strip outputs and execution counts from notebooks so they are committed clean (make clean-notebooks)."""
+
 import sys
 from pathlib import Path
 

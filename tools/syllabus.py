@@ -3,6 +3,7 @@
 Notebooks are ordered by the title in their first cell, ``# Week N (k/n): ...`` or ``# Week N: ...``;
 a week's quiz, ``# Week N quiz: ...``, comes after its notebooks.
 """
+
 import json
 import re
 from pathlib import Path
@@ -18,18 +19,23 @@ def notebooks():
         notebook = json.loads(path.read_text(encoding="utf-8"))
         heading = TITLE.search("".join(notebook["cells"][0]["source"]))
         if heading is None:
-            raise ValueError(f"{path}: the first cell must start with '# Week N: title', '# Week N (k/n): title' "
-                             "or '# Week N quiz: title'")
-        found.append((int(heading["week"]), bool(heading["quiz"]), int(heading["part"] or 1), heading["title"],
-                      path, notebook))
+            raise ValueError(
+                f"{path}: the first cell must start with '# Week N: title', '# Week N (k/n): title' "
+                "or '# Week N quiz: title'"
+            )
+        found.append(
+            (int(heading["week"]), bool(heading["quiz"]), int(heading["part"] or 1), heading["title"], path, notebook)
+        )
     return sorted(found, key=lambda item: item[:3])
 
 
 def graded(notebook):
     """``(test cells' metadata, written answers' metadata)`` of a notebook."""
     meta = [c.get("metadata", {}).get("nbgrader", {}) for c in notebook["cells"]]
-    return ([m for m in meta if m.get("grade") and not m.get("solution")],
-            [m for m in meta if m.get("grade") and m.get("solution")])
+    return (
+        [m for m in meta if m.get("grade") and not m.get("solution")],
+        [m for m in meta if m.get("grade") and m.get("solution")],
+    )
 
 
 def points(cells):
@@ -56,8 +62,10 @@ def summary():
     course = sum(points(tests + written) for _, tests, written in found)
     quizzes = sum(points(tests + written) for quiz, tests, written in found if quiz)
     written = sum(points(written) for _, _, written in found)
-    return (f"{course:g} points in all: {course - quizzes:g} for the notebooks and {quizzes:g} "
-            f"({100 * quizzes / course:.0f} %) for the quizzes, {written:g} of them for the quizzes' written answers,")
+    return (
+        f"{course:g} points in all: {course - quizzes:g} for the notebooks and {quizzes:g} "
+        f"({100 * quizzes / course:.0f} %) for the quizzes, {written:g} of them for the quizzes' written answers,"
+    )
 
 
 if __name__ == "__main__":

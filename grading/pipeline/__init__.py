@@ -1,1 +1,1 @@
-"""What `make` runs, in the order of the cycle: release, publish, collect, autograde, feedback, grades (and the demo)."""
+"""What `make` runs, in the order of the weekly cycle: release, publish, collect, autograde, feedback, grades."""

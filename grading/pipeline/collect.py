@@ -9,6 +9,7 @@ is checked before anything is read from it (one member per notebook, no overlapp
 entries, a cap on the uncompressed total); a student id never starts with ``-`` nor holds control
 characters, and names are printed escaped.
 """
+
 import os
 import pwd
 import re
@@ -27,8 +28,8 @@ DEFAULT_PATTERN = r"^(?P<student>[A-Za-z0-9.-]+)_"
 VALID_ID = re.compile(r"^[A-Za-z0-9_@][A-Za-z0-9_.@-]*$")
 IGNORED_IN_ZIP = {"__MACOSX", ".ipynb_checkpoints"}
 MAX_NOTEBOOK_BYTES = 100 * 1000 * 1000  # nbgrader's own default limit (CourseDirectory.max_file_size)
-MAX_ZIP_TOTAL = 200 * 1000 * 1000      # uncompressed bytes taken from one zip
-LOCAL_HEADER = 30                       # bytes of a zip local file header before its name
+MAX_ZIP_TOTAL = 200 * 1000 * 1000  # uncompressed bytes taken from one zip
+LOCAL_HEADER = 30  # bytes of a zip local file header before its name
 
 
 def printable(text):
@@ -44,6 +45,7 @@ class CollectError(ValueError):
 class Collection:
     """What a collection did: ``collected`` and ``unchanged`` are ``(student, path)``, ``problems``
     are ``(file, reason)``; ``notes`` are warnings that need no action to finish the collection."""
+
     collected: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
     problems: list = field(default_factory=list)
@@ -51,13 +53,17 @@ class Collection:
 
     def lines(self, root=None):
         """One printable line per collected submission, problem and note."""
+
         def show(path):
             path = Path(path)
             return printable(path.relative_to(root) if root and path.is_relative_to(root) else path)
-        return ([f"collected  {printable(student):<16} {show(path)}" for student, path in self.collected]
-                + [f"unchanged  {printable(student):<16} {show(path)}" for student, path in self.unchanged]
-                + [f"PROBLEM    {show(name)}: {printable(reason)}" for name, reason in self.problems]
-                + [f"note       {printable(note)}" for note in self.notes])
+
+        return (
+            [f"collected  {printable(student):<16} {show(path)}" for student, path in self.collected]
+            + [f"unchanged  {printable(student):<16} {show(path)}" for student, path in self.unchanged]
+            + [f"PROBLEM    {show(name)}: {printable(reason)}" for name, reason in self.problems]
+            + [f"note       {printable(note)}" for note in self.notes]
+        )
 
 
 # ---- nbgrader's exchange --------------------------------------------------------------------------
@@ -106,8 +112,13 @@ def stage_inbound(course, inbound, staged, assignments, result):
             continue
         student, assignment = parts[0], parts[1]
         if not VALID_ID.match(student):
-            result.problems.append((folder, f"student id {student!r} is not usable (letters, digits, '.', '_', '@', "
-                                            "'-', not first); not collected"))
+            result.problems.append(
+                (
+                    folder,
+                    f"student id {student!r} is not usable (letters, digits, '.', '_', '@', "
+                    "'-', not first); not collected",
+                )
+            )
             continue
         if folder.is_symlink() or not folder.is_dir():
             result.problems.append((folder, "not a folder (a link?); not collected"))
@@ -117,8 +128,13 @@ def stage_inbound(course, inbound, staged, assignments, result):
         except KeyError:
             owner = None
         if owner is not None and folder.lstat().st_uid != owner:
-            result.problems.append((folder, f"submitted under the name of {student} but owned by uid "
-                                            f"{folder.lstat().st_uid}: not collected (someone else's submission?)"))
+            result.problems.append(
+                (
+                    folder,
+                    f"submitted under the name of {student} but owned by uid "
+                    f"{folder.lstat().st_uid}: not collected (someone else's submission?)",
+                )
+            )
             continue
         target = staged / folder.name
         target.mkdir()
@@ -128,8 +144,10 @@ def stage_inbound(course, inbound, staged, assignments, result):
             if path.is_dir() and not path.is_symlink():
                 continue
             if relative not in wanted:
-                result.notes.append(f"{assignment}: {student}: extra file {relative!r} not taken (only the "
-                                    "assignment's notebooks are graded)")
+                result.notes.append(
+                    f"{assignment}: {student}: extra file {relative!r} not taken (only the "
+                    "assignment's notebooks are graded)"
+                )
                 continue
             reason = _copy_regular(path, target / relative)
             if reason:
@@ -149,15 +167,21 @@ def collect_exchange(course, exchange_root, assignments=None):
         raise CollectError(f"unknown assignment(s) {unknown}; choose from {course.assignments()}")
     result = Collection()
     if not exchange_root.is_dir():
-        result.problems.append((str(exchange_root), "no such exchange folder; pass the folder nbgrader's "
-                                "Exchange.root points to (it holds <course_id>/inbound/)"))
+        result.problems.append(
+            (
+                str(exchange_root),
+                "no such exchange folder; pass the folder nbgrader's "
+                "Exchange.root points to (it holds <course_id>/inbound/)",
+            )
+        )
         return result
     with tempfile.TemporaryDirectory(prefix="exchange-") as staging:
         course_id = "nn-from-scratch"
         inbound = exchange_root / course_id / "inbound"
         if inbound.is_dir():
-            stage_inbound(course, inbound, Path(staging) / course_id / "inbound",
-                          set(assignments or course.assignments()), result)
+            stage_inbound(
+                course, inbound, Path(staging) / course_id / "inbound", set(assignments or course.assignments()), result
+            )
             exchange_root = Path(staging)
         _collect_staged(course, exchange_root, assignments, result)
     return result
@@ -165,8 +189,9 @@ def collect_exchange(course, exchange_root, assignments=None):
 
 def _collect_staged(course, exchange_root, assignments, result):
     for assignment in assignments or course.assignments():
-        process = course.nbgrader("collect", assignment, "--update", f"--Exchange.root={exchange_root}",
-                                  "--CollectApp.check_owner=False")
+        process = course.nbgrader(
+            "collect", assignment, "--update", f"--Exchange.root={exchange_root}", "--CollectApp.check_owner=False"
+        )
         records = _log_records(process.stdout + process.stderr)
         for level, message in records:
             done, same = _DONE.match(message), _SAME.match(message)
@@ -183,6 +208,7 @@ def _collect_staged(course, exchange_root, assignments, result):
 
 # ---- files downloaded from a learning platform ----------------------------------------------------
 
+
 def compile_pattern(pattern):
     """The file-name regex; it must capture the student id as group ``student`` or as group 1."""
     try:
@@ -190,8 +216,10 @@ def compile_pattern(pattern):
     except re.error as exc:
         raise CollectError(f"--pattern {pattern!r} is not a valid regular expression: {exc}") from None
     if "student" not in regex.groupindex and regex.groups < 1:
-        raise CollectError(f"--pattern {pattern!r} captures nothing; put the student id in (?P<student>...) "
-                           f"or in the first group, e.g. {DEFAULT_PATTERN!r}")
+        raise CollectError(
+            f"--pattern {pattern!r} captures nothing; put the student id in (?P<student>...) "
+            f"or in the first group, e.g. {DEFAULT_PATTERN!r}"
+        )
     return regex
 
 
@@ -202,8 +230,10 @@ def student_id(name, regex):
         return None, f"no student id in the file name (pattern {regex.pattern!r}); rename it or pass --pattern"
     found = match.group("student") if "student" in regex.groupindex else match.group(1)
     if not found or not VALID_ID.match(found) or found in (".", ".."):
-        return None, (f"student id {found!r} taken from the file name is not usable as a folder name "
-                      "(letters, digits, '.', '_', '@', '-' only); rename the file or fix --pattern")
+        return None, (
+            f"student id {found!r} taken from the file name is not usable as a folder name "
+            "(letters, digits, '.', '_', '@', '-' only); rename the file or fix --pattern"
+        )
     return found, ""
 
 
@@ -227,13 +257,19 @@ def notebook_for(file_name, notebooks):
 
 def _overlapping(members):
     """Why the entries of a zip's central directory overlap or repeat (a zip bomb's trick), or ``""``."""
-    spans = sorted((m.header_offset, m.header_offset + LOCAL_HEADER + len(m.orig_filename.encode("utf-8", "replace"))
-                    + m.compress_size, m.filename) for m in members)
+    spans = sorted(
+        (
+            m.header_offset,
+            m.header_offset + LOCAL_HEADER + len(m.orig_filename.encode("utf-8", "replace")) + m.compress_size,
+            m.filename,
+        )
+        for m in members
+    )
     names = [m.filename for m in members]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         return f"entries listed more than once ({printable(twice[:3])})"
-    for (start, end, name), (next_start, _, other) in zip(spans, spans[1:]):
+    for (_start, end, name), (next_start, _, other) in zip(spans, spans[1:]):
         if next_start < end:
             return f"entries {printable(name)!r} and {printable(other)!r} overlap"
     return ""
@@ -257,12 +293,17 @@ def read_zip(path, notebooks):
             overlap = _overlapping(archive.infolist())
             if overlap:
                 return {}, [f"{overlap}: a crafted zip; nothing taken, ask the student to re-upload a plain zip"]
-            wanted = [m for m in archive.infolist() if not m.is_dir()
-                      and PurePosixPath(m.filename.replace("\\", "/")).parts[-1] in notebooks]
+            wanted = [
+                m
+                for m in archive.infolist()
+                if not m.is_dir() and PurePosixPath(m.filename.replace("\\", "/")).parts[-1] in notebooks
+            ]
             total = sum(m.file_size for m in wanted if m.file_size <= MAX_NOTEBOOK_BYTES)
             if total > MAX_ZIP_TOTAL:
-                return {}, [f"the zip's notebooks hold {total} bytes uncompressed, over the {MAX_ZIP_TOTAL}-byte "
-                            "limit; nothing taken"]
+                return {}, [
+                    f"the zip's notebooks hold {total} bytes uncompressed, over the {MAX_ZIP_TOTAL}-byte "
+                    "limit; nothing taken"
+                ]
             for member in archive.infolist():
                 parts = PurePosixPath(member.filename.replace("\\", "/")).parts
                 if member.is_dir() or IGNORED_IN_ZIP & set(parts):
@@ -273,8 +314,10 @@ def read_zip(path, notebooks):
                 if parts[-1] not in notebooks:
                     continue
                 if member.file_size > MAX_NOTEBOOK_BYTES:
-                    reasons.append(f"member {member.filename!r} is {member.file_size} bytes, over the "
-                                   f"{MAX_NOTEBOOK_BYTES}-byte limit; not extracted")
+                    reasons.append(
+                        f"member {member.filename!r} is {member.file_size} bytes, over the "
+                        f"{MAX_NOTEBOOK_BYTES}-byte limit; not extracted"
+                    )
                     continue
                 places.setdefault(parts[-1], []).append(member.filename)
                 if len(places[parts[-1]]) == 1:  # a second copy is never read: the name is rejected below
@@ -340,8 +383,9 @@ def collect_downloads(course, folder, assignment, pattern=DEFAULT_PATTERN, force
         if len(paths) > 1:
             for path in paths:
                 others = ", ".join(p.name for p in paths if p != path)
-                result.problems.append((path, f"conflict: student {student} also has {others}; none collected, "
-                                              "keep one file per student"))
+                result.problems.append(
+                    (path, f"conflict: student {student} also has {others}; none collected, keep one file per student")
+                )
             continue
         path = paths[0]
         if path.suffix.lower() == ".zip":
@@ -357,8 +401,13 @@ def collect_downloads(course, folder, assignment, pattern=DEFAULT_PATTERN, force
             target = course.submitted / student / assignment / name
             outcome = _write(target, data, force)
             if outcome == "conflict":
-                result.problems.append((path, f"conflict: {target} already exists with different content; "
-                                              "kept it (use --force to replace it)"))
+                result.problems.append(
+                    (
+                        path,
+                        f"conflict: {target} already exists with different content; "
+                        "kept it (use --force to replace it)",
+                    )
+                )
             else:
                 getattr(result, outcome).append((student, target))
     return result

@@ -4,6 +4,7 @@ alice submits the solved notebooks, bob the untouched release, carol the solved 
 realistic bug per assignment.  Expected: full marks, zero, and exactly the points of the tests that
 carol's bugs break.
 """
+
 import shutil
 from pathlib import Path
 
@@ -31,11 +32,14 @@ def prepare(where):
         if (where / MARKER).is_file():
             shutil.rmtree(where)
         elif any(where.iterdir()):
-            raise DemoError(f"{where} exists and was not created by the demo (no {MARKER} in it): it is left as it is; "
-                            "choose another --where or an empty folder")
+            raise DemoError(
+                f"{where} exists and was not created by the demo (no {MARKER} in it): it is left as it is; "
+                "choose another --where or an empty folder"
+            )
     course = copy_course(where)
     (where / MARKER).write_text("created by `python -m grading demo`; the next demo run replaces this folder\n")
     return course
+
 
 # Per assignment: the bug carol plants ({solution grade_id: (old text, new text)}) and the test
 # cells it is expected to fail.
@@ -65,8 +69,12 @@ BUGS = {
         "fails": ["test_forward_propagation_with_dropout"],
     },
     "week5_optimization": {  # momentum's average forgets the (1 - beta) on the new gradient
-        "replace": {"update_parameters_with_momentum": ('beta * v[f"d{name}"] + (1 - beta) * grads[f"d{name}"]',
-                                                        'beta * v[f"d{name}"] + grads[f"d{name}"]')},
+        "replace": {
+            "update_parameters_with_momentum": (
+                'beta * v[f"d{name}"] + (1 - beta) * grads[f"d{name}"]',
+                'beta * v[f"d{name}"] + grads[f"d{name}"]',
+            )
+        },
         "fails": ["test_update_parameters_with_momentum", "test_model"],
     },
 }

@@ -6,6 +6,7 @@ gives students exactly what ``make release`` generated: a release notebook that 
 preview in Lab autosaves them) or whose checksum differs from the one recorded at release is refused,
 and the leak scan runs again on the very files that are published.
 """
+
 import fnmatch
 import hashlib
 import json
@@ -50,8 +51,12 @@ def published_files(course, assignment):
     """The files ``nbgrader release_assignment`` copies: ``release/<assignment>/`` minus the ignored patterns."""
     ignore = settings(course).ignore
     folder = course.release_dir / assignment
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not any(
-        fnmatch.fnmatch(part, pattern) for part in p.relative_to(folder).parts for pattern in ignore))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not any(fnmatch.fnmatch(part, pattern) for part in p.relative_to(folder).parts for pattern in ignore)
+    )
 
 
 def _digest(path):
@@ -78,7 +83,9 @@ def check_release(course, assignment):
     path = course.reports / CHECKSUMS
     recorded = (json.loads(path.read_text()) if path.is_file() else {}).get(assignment)
     if not folder.is_dir() or recorded is None:
-        raise PublishError(f"{assignment} has not been released yet ({folder} or its checksums are missing): {regenerate}")
+        raise PublishError(
+            f"{assignment} has not been released yet ({folder} or its checksums are missing): {regenerate}"
+        )
     files = published_files(course, assignment)
     problems = []
     for file in files:
@@ -124,7 +131,9 @@ def return_feedback(course, assignments=None):
             continue
         result = course.nbgrader("release_feedback", assignment)
         if result.returncode != 0:
-            raise PublishError(f"nbgrader release_feedback {assignment} failed:\n{(result.stdout + result.stderr)[-1500:]}")
+            raise PublishError(
+                f"nbgrader release_feedback {assignment} failed:\n{(result.stdout + result.stderr)[-1500:]}"
+            )
         lines.append(f"returned feedback of {assignment} to {len(students)} student(s): {', '.join(students)}")
     return lines
 
@@ -153,15 +162,34 @@ def status(course):
                 release = "ok"
             except PublishError:
                 release = "STALE"
-        submitted = "?" if submissions is None else len({p[0] for p in submissions if len(p) > 1 and p[1] == assignment})
-        rows.append((assignment, release, "yes" if (config.course / "outbound" / assignment).is_dir() else "-",
-                     *(str(n) for n in (submitted, _students_with(course.submitted, assignment),
-                                        _students_with(course.autograded, assignment),
-                                        _students_with(course.feedback_dir, assignment)))))
+        submitted = (
+            "?" if submissions is None else len({p[0] for p in submissions if len(p) > 1 and p[1] == assignment})
+        )
+        rows.append(
+            (
+                assignment,
+                release,
+                "yes" if (config.course / "outbound" / assignment).is_dir() else "-",
+                *(
+                    str(n)
+                    for n in (
+                        submitted,
+                        _students_with(course.submitted, assignment),
+                        _students_with(course.autograded, assignment),
+                        _students_with(course.feedback_dir, assignment),
+                    )
+                ),
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     returned = len(list((config.course / "feedback").glob("*.html"))) if (config.course / "feedback").is_dir() else 0
     where = "" if config.root.is_dir() else " (does not exist yet: `make publish` creates the course in it)"
-    return ([f"course {config.course_id}, exchange {config.root}{where}; {returned} feedback file(s) returned"]
-            + ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-            + ["release: ok = exactly what `make release` wrote; STALE = changed since (run `make release`)",
-               "submitted: students with a submission in the exchange; collected/autograded/feedback: students in the course folders"])
+    return (
+        [f"course {config.course_id}, exchange {config.root}{where}; {returned} feedback file(s) returned"]
+        + ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        + [
+            "release: ok = exactly what `make release` wrote; STALE = changed since (run `make release`)",
+            "submitted: students with a submission in the exchange;"
+            " collected/autograded/feedback: students in the course folders",
+        ]
+    )

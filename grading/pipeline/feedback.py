@@ -3,20 +3,34 @@
 nbgrader copies every other file of the autograded folder next to the page (the kernel's IPython
 history among them, which holds every cell's source); :func:`generate` removes what is not HTML.
 """
+
 from grading.course import NBGRADER_FILES
 from grading.pipeline.autograde import bounds_problem
 
 
 def _nbgrader_file(path):
     """One of nbgrader's small files at the folder's top (``NBGRADER_FILES``), which ``release_feedback`` reads."""
-    return path.name in NBGRADER_FILES and not path.is_symlink() and path.stat().st_size < 256 and \
-        path.read_bytes().strip().replace(b"-", b"").replace(b":", b"").replace(b" ", b"").replace(b".", b"").isalnum()
+    return (
+        path.name in NBGRADER_FILES
+        and not path.is_symlink()
+        and path.stat().st_size < 256
+        and path.read_bytes()
+        .strip()
+        .replace(b"-", b"")
+        .replace(b":", b"")
+        .replace(b" ", b"")
+        .replace(b".", b"")
+        .isalnum()
+    )
 
 
 def remove_extras(folder):
     """Delete every file under a feedback folder but the HTML pages and nbgrader's own files; returns them."""
-    extras = [p for p in sorted(folder.rglob("*"), reverse=True)
-              if (p.is_file() or p.is_symlink()) and p.suffix != ".html" and not (p.parent == folder and _nbgrader_file(p))]
+    extras = [
+        p
+        for p in sorted(folder.rglob("*"), reverse=True)
+        if (p.is_file() or p.is_symlink()) and p.suffix != ".html" and not (p.parent == folder and _nbgrader_file(p))
+    ]
     for path in extras:
         path.unlink()
     for path in sorted(folder.rglob("*"), reverse=True):
@@ -27,8 +41,11 @@ def remove_extras(folder):
 
 def _unfit(course, assignment, student):
     """Why a student's autograded notebooks are too large to render (``""`` when they fit)."""
-    found = [bounds_problem(course.autograded / student / assignment / nb, course.source / assignment / nb)
-             for nb in course.notebooks(assignment) if (course.autograded / student / assignment / nb).is_file()]
+    found = [
+        bounds_problem(course.autograded / student / assignment / nb, course.source / assignment / nb)
+        for nb in course.notebooks(assignment)
+        if (course.autograded / student / assignment / nb).is_file()
+    ]
     return "; ".join(p for p in found if p)
 
 

@@ -1,4 +1,5 @@
 """Scores out of the gradebook, per submission and per exercise, with the autograde status attached."""
+
 import csv
 
 from nbgrader.api import Gradebook
@@ -14,11 +15,16 @@ def exercise_scores(course):
             for submission in gradebook.assignment_submissions(assignment.name):
                 for notebook in submission.notebooks:
                     for grade in notebook.grades:
-                        rows.append({
-                            "student": submission.student_id, "assignment": assignment.name,
-                            "notebook": notebook.name, "exercise": grade.name,
-                            "score": grade.score, "max_score": grade.max_score,
-                        })
+                        rows.append(
+                            {
+                                "student": submission.student_id,
+                                "assignment": assignment.name,
+                                "notebook": notebook.name,
+                                "exercise": grade.name,
+                                "score": grade.score,
+                                "max_score": grade.max_score,
+                            }
+                        )
     return sorted(rows, key=lambda r: (r["assignment"], r["student"], r["notebook"]))
 
 
@@ -33,9 +39,11 @@ def manual_on_autograded(course):
         for assignment in gradebook.assignments:
             for submission in gradebook.assignment_submissions(assignment.name):
                 for notebook in submission.notebooks:
-                    found += [(submission.student_id, assignment.name, notebook.name, g.name, g.manual_score,
-                               g.auto_score) for g in notebook.grades
-                              if g.manual_score is not None and g.cell.cell_type == "code"]
+                    found += [
+                        (submission.student_id, assignment.name, notebook.name, g.name, g.manual_score, g.auto_score)
+                        for g in notebook.grades
+                        if g.manual_score is not None and g.cell.cell_type == "code"
+                    ]
     return sorted(found)
 
 
@@ -62,8 +70,16 @@ def export(course):
         for (student, assignment), (score, maximum) in sorted(totals.items(), key=lambda kv: (kv[0][1], kv[0][0])):
             status = statuses.get((student, assignment))
             if status is None:
-                writer.writerow([student, assignment, "", f"{maximum:g}", "unverified",
-                                 "not graded and verified by `make autograde`: run it again"])
+                writer.writerow(
+                    [
+                        student,
+                        assignment,
+                        "",
+                        f"{maximum:g}",
+                        "unverified",
+                        "not graded and verified by `make autograde`: run it again",
+                    ]
+                )
             elif not status.graded:
                 writer.writerow([student, assignment, "", f"{maximum:g}", "ungradable", status.reason])
             else:
@@ -75,7 +91,9 @@ def export(course):
         writer.writerows(manual_on_autograded(course))
     detail = course.reports / "grades_by_exercise.csv"
     with open(detail, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["student", "assignment", "notebook", "exercise", "score", "max_score"])
+        writer = csv.DictWriter(
+            handle, fieldnames=["student", "assignment", "notebook", "exercise", "score", "max_score"]
+        )
         writer.writeheader()
         writer.writerows(rows)
     return summary, detail, manual
@@ -94,8 +112,11 @@ def score_table(course, students=None):
         widths = [max(len(h), 5) for h in headers]
         lines.append(f"\n{assignment}")
         lines.append(f"  {'student':<10}" + "".join(f" {h:>{w}}" for h, w in zip(headers, widths)) + "   total")
-        lines.append(f"  {'(max)':<10}" + "".join(f" {maxima[e]:>{w}g}" for e, w in zip(exercises, widths))
-                     + f"   {sum(maxima.values()):g}")
+        lines.append(
+            f"  {'(max)':<10}"
+            + "".join(f" {maxima[e]:>{w}g}" for e, w in zip(exercises, widths))
+            + f"   {sum(maxima.values()):g}"
+        )
         for student in sorted({r["student"] for r in mine}):
             scores = {r["exercise"]: r["score"] for r in mine if r["student"] == student}
             status = statuses.get((student, assignment))
@@ -103,6 +124,9 @@ def score_table(course, students=None):
                 reason = status.reason if status else "not graded and verified by `make autograde`"
                 lines.append(f"  {student:<10} {'UNGRADABLE' if status else 'UNVERIFIED'}: {reason}")
                 continue
-            lines.append(f"  {student:<10}" + "".join(f" {scores.get(e, 0):>{w}g}" for e, w in zip(exercises, widths))
-                         + f"   {sum(scores.values()):g}")
+            lines.append(
+                f"  {student:<10}"
+                + "".join(f" {scores.get(e, 0):>{w}g}" for e, w in zip(exercises, widths))
+                + f"   {sum(scores.values()):g}"
+            )
     return "\n".join(lines)

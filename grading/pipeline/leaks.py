@@ -1,4 +1,5 @@
 """The leak scan: no solution line, hidden-test line or nbgrader marker in what students receive."""
+
 from pathlib import Path
 
 from grading.notebook_cells import hidden_lines, load, solution_lines

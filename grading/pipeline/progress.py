@@ -1,4 +1,5 @@
 """A progress bar for grading: submissions done / total, drawn on stderr."""
+
 import sys
 import threading
 

@@ -1,4 +1,5 @@
 """Generate the student release of every assignment and pack the student bundle into dist/."""
+
 import shutil
 from pathlib import Path
 

@@ -3,6 +3,7 @@
 Used by the demo and the tests; a submission is always derived from the release notebook, the
 way a student's file is, never by copying the instructor's source.
 """
+
 import json
 
 from grading.notebook_cells import load, nbgrader_meta, source_text, strip_markers
@@ -18,7 +19,9 @@ def solved(release_nb, source_nb, replacements=None):
     ``replacements`` is ``{grade_id: (old, new)}``: text to replace in that cell's solution, to plant
     a realistic bug.
     """
-    solutions = {nbgrader_meta(c)["grade_id"]: source_text(c) for c in source_nb["cells"] if nbgrader_meta(c).get("solution")}
+    solutions = {
+        nbgrader_meta(c)["grade_id"]: source_text(c) for c in source_nb["cells"] if nbgrader_meta(c).get("solution")
+    }
     notebook = json.loads(json.dumps(release_nb))
     for cell in notebook["cells"]:
         grade_id = nbgrader_meta(cell).get("grade_id")

@@ -9,6 +9,7 @@ each module holding one a copy whose twins raise :class:`course_utils.twins.Twin
 (:func:`refusing_source`), and a graded function that calls one fails its tests with that reason.
 Demo cells of a notebook must not need its twins.
 """
+
 import ast
 import importlib
 import pkgutil
@@ -16,8 +17,7 @@ import pkgutil
 import course_utils
 from grading.notebook_cells import nbgrader_meta, source_text
 
-REFUSED = ("from course_utils.twins import TwinRefused as _TwinRefused\n"
-           "raise _TwinRefused({name!r})\n")
+REFUSED = "from course_utils.twins import TwinRefused as _TwinRefused\nraise _TwinRefused({name!r})\n"
 
 
 def twins():

@@ -11,6 +11,7 @@ A display update (``update_display_data``, or a display reusing an id) changes o
 that is running: a cell never rewrites another one's, so what a test cell's run leaks stays in the test
 cell, whose outputs the feedback replaces by the grader's verdict.
 """
+
 import json
 from pathlib import Path
 
@@ -33,8 +34,9 @@ def size(msg):
 
 
 class SandboxedExecute(Execute):
-    max_output_mb = Integer(16, help="Output accepted from the kernel per notebook (MiB); the rest is dropped"
-                            ).tag(config=True)
+    max_output_mb = Integer(16, help="Output accepted from the kernel per notebook (MiB); the rest is dropped").tag(
+        config=True
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxedKernelManager
@@ -47,19 +49,24 @@ class SandboxedExecute(Execute):
         self._twins = self.twins(nb, (resources or {}).get("nbgrader", {}))
         nb, resources = super().preprocess(nb, resources, km=km)
         if self._over:
-            self.log.warning("dropped %.0f MiB of output beyond the %d MiB cap", self._output_bytes / 2 ** 20,
-                             self.max_output_mb)
+            self.log.warning(
+                "dropped %.0f MiB of output beyond the %d MiB cap", self._output_bytes / 2**20, self.max_output_mb
+            )
             note = getattr(self._manager, "note", None)
             if note:
-                note(f"the grader dropped the output beyond {self.max_output_mb} MiB (of "
-                     f"{self._output_bytes / 2 ** 20:.0f} MiB the kernel sent: printed, displayed, updated or widgets)")
+                note(
+                    f"the grader dropped the output beyond {self.max_output_mb} MiB (of "
+                    f"{self._output_bytes / 2**20:.0f} MiB the kernel sent: printed, displayed, updated or widgets)"
+                )
         return nb, resources
 
     def twins(self, nb, info):
         """``{module: [names]}``: the course_utils twins of the exercises of the notebook graded (from its source)."""
         coursedir = CourseDirectory(config=self.config)
-        source = Path(coursedir.format_path(coursedir.source_directory, ".", info.get("assignment", ""))) / \
-            f"{info.get('notebook', '')}.ipynb"
+        source = (
+            Path(coursedir.format_path(coursedir.source_directory, ".", info.get("assignment", "")))
+            / f"{info.get('notebook', '')}.ipynb"
+        )
         return notebook_twins(nbformat.read(source, as_version=4) if source.is_file() else nb)
 
     def create_kernel_manager(self):
@@ -84,7 +91,7 @@ class SandboxedExecute(Execute):
         if msg_type in UNCOUNTED:
             return super().process_message(msg, cell, cell_index)
         self._output_bytes += size(msg)
-        if self._output_bytes <= self.max_output_mb * 2 ** 20:
+        if self._output_bytes <= self.max_output_mb * 2**20:
             return super().process_message(msg, cell, cell_index)
         content = msg.get("content", {})
         if msg_type == "stream" and content.get("name") == "stderr":
@@ -95,8 +102,13 @@ class SandboxedExecute(Execute):
         else:  # outputs, display updates and widget messages
             if not self._over:
                 self._manager = self.km  # nbclient drops it when the kernel ends
-                cell.outputs.append(new_output("stream", name="stdout", text=f"\n[the grader dropped the output "
-                                               f"beyond {self.max_output_mb} MiB of this notebook]\n"))
+                cell.outputs.append(
+                    new_output(
+                        "stream",
+                        name="stdout",
+                        text=f"\n[the grader dropped the output beyond {self.max_output_mb} MiB of this notebook]\n",
+                    )
+                )
             self._over = True
             return None
         return super().process_message(msg, cell, cell_index)

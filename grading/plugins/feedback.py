@@ -15,6 +15,7 @@ Formgrader produce the same page:
 
 :mod:`grading.pipeline.feedback` runs ``nbgrader generate_feedback`` and removes what is not HTML.
 """
+
 import copy
 import html
 import re
@@ -59,7 +60,9 @@ class HideTracebacks(NbGraderPreprocessor):
             for output in cell.get("outputs", []):
                 if output.get("output_type") != "error":
                     continue
-                rendered = output.get("ename") == "CheckFailure" and not any("\x1b[" in line for line in output.get("traceback", []))
+                rendered = output.get("ename") == "CheckFailure" and not any(
+                    "\x1b[" in line for line in output.get("traceback", [])
+                )
                 if not rendered:  # IPython's own (coloured) traceback quotes the test cell's source
                     output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
         return cell, resources

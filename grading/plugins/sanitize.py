@@ -15,6 +15,7 @@ notebook is stored in ``autograded/``), after execution, and again for the feedb
 A cell whose nbgrader checksum still matches is the instructor's own (or a written answer left blank,
 which nbgrader scores 0 by that checksum) and is kept as it is.
 """
+
 import html
 import re
 
@@ -51,8 +52,9 @@ def clean_markdown(source, attachments=None):
     if _ONE_BLOCK.fullmatch(str(source)):
         return clean_html(source).replace("\n", "&#10;")
     try:
-        rendered = MarkdownWithMath(renderer=IPythonRenderer(escape=False, attachments=attachments or {})
-                                    ).render(str(source))
+        rendered = MarkdownWithMath(renderer=IPythonRenderer(escape=False, attachments=attachments or {})).render(
+            str(source)
+        )
     except Exception:  # the renderer raises several types for broken input (a missing attachment...)
         rendered = f"<pre>{html.escape(str(source))}</pre>"
     return "<div>" + clean_html(rendered).replace("\n", "&#10;") + "</div>"
@@ -93,8 +95,11 @@ class SanitizeSubmission(NbGraderPreprocessor):
         if checksum and compute_checksum(cell) == checksum:
             return cell, resources  # exactly the instructor's cell (nbgrader scores an unchanged answer 0)
         if cell.cell_type == "markdown":
-            attachments = {name: {m: d for m, d in bundle.items() if m in IMAGES and _image(d)}
-                           for name, bundle in (cell.get("attachments") or {}).items() if isinstance(bundle, dict)}
+            attachments = {
+                name: {m: d for m, d in bundle.items() if m in IMAGES and _image(d)}
+                for name, bundle in (cell.get("attachments") or {}).items()
+                if isinstance(bundle, dict)
+            }
             cell.source = clean_markdown(cell.source, attachments)
             cell.pop("attachments", None)  # embedded in the source
         elif cell.cell_type == "raw":

@@ -15,6 +15,7 @@ notebook's metadata (``VERDICTS``): the feedback shows it instead of anything th
 explanation of its answer from the reference file (:mod:`grading.explanations`): no key or explanation
 enters the kernel.
 """
+
 import builtins
 import json
 import re
@@ -37,18 +38,32 @@ _LABEL = re.compile(r"^(?P<name>.*?) \[(?P<case>.*)\]$")
 VERDICTS = "nn_from_scratch_verdicts"  # notebook metadata: {grade_id: {"passed": bool, "reason": str}}
 # Exception and warning names a reason may repeat (anything else the kernel names is "an exception"):
 # the kernel chooses an error's name and message, and a student's hook could fill them with the hidden tests.
-KNOWN_ERRORS = {name for name, value in vars(builtins).items() if isinstance(value, type)
-                and issubclass(value, BaseException)} | {"CheckFailure", "TwinRefused", "LinAlgError"}
+KNOWN_ERRORS = {
+    name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
+} | {"CheckFailure", "TwinRefused", "LinAlgError"}
 _CHECK_STOPS = [  # what course_utils.checks.call_checked raises, as the grader words it
-    (re.compile(r" is not implemented yet"),
-     lambda m: "it is not implemented yet: replace `raise NotImplementedError()`"),
-    (re.compile(r" raised TwinRefused: "), lambda m: "your function called course_utils's twin of an exercise of this "
-     "notebook, which is switched off while the notebook is graded: compute it with your own code"),
+    (
+        re.compile(r" is not implemented yet"),
+        lambda m: "it is not implemented yet: replace `raise NotImplementedError()`",
+    ),
+    (
+        re.compile(r" raised TwinRefused: "),
+        lambda m: (
+            "your function called course_utils's twin of an exercise of this "
+            "notebook, which is switched off while the notebook is graded: compute it with your own code"
+        ),
+    ),
     (re.compile(r" raised (\w+): "), lambda m: f"your function raised {_known(m.group(1))}"),
-    (re.compile(r" emitted (\w+): "), lambda m: f"your function emitted {_known(m.group(1), 'a warning')}: under "
-                                                  "grading any warning counts as a failure"),
-    (re.compile(r" modified one of its input arrays in place"),
-     lambda m: "your function modified one of its input arrays in place: work on a copy instead"),
+    (
+        re.compile(r" emitted (\w+): "),
+        lambda m: (
+            f"your function emitted {_known(m.group(1), 'a warning')}: under grading any warning counts as a failure"
+        ),
+    ),
+    (
+        re.compile(r" modified one of its input arrays in place"),
+        lambda m: "your function modified one of its input arrays in place: work on a copy instead",
+    ),
     (re.compile(r" comes from course_utils"), lambda m: "the function comes from course_utils: write your own"),
 ]
 
@@ -72,12 +87,21 @@ def cell_problem(found, expected, reveal=False):
         where = f" in {'hidden ' if item['hidden'] else ''}test case '{case}'" if case else ""
         match = next((i for i in range(position, len(found)) if found[i]["label"] == item["label"]), None)
         if match is None:
-            return (f"the check of {item['label']} did not run to the end under grading{where} (no record of its "
-                    "values reached the grader: was a check skipped, patched or switched off?)")
+            return (
+                f"the check of {item['label']} did not run to the end under grading{where} (no record of its "
+                "values reached the grader: was a check skipped, patched or switched off?)"
+            )
         got = found[match]
-        problem = first_problem(got["value"], item["value"], name=f"{name}(...)" if item["hidden"] else name,
-                                rtol=item["rtol"], atol=item["atol"], reveal=reveal or not item["hidden"],
-                                inputs=got["inputs"] if item["hidden"] else None, echo=False)
+        problem = first_problem(
+            got["value"],
+            item["value"],
+            name=f"{name}(...)" if item["hidden"] else name,
+            rtol=item["rtol"],
+            atol=item["atol"],
+            reveal=reveal or not item["hidden"],
+            inputs=got["inputs"] if item["hidden"] else None,
+            echo=False,
+        )
         if problem:
             return with_case(problem, where)
         position = match + 1
@@ -123,14 +147,16 @@ class VerifyChecks(NbGraderPreprocessor):
     """After execution: turn each test cell whose check records differ from the solution's into a failure."""
 
     reveal = Enum(
-        ["kind", "values"], default_value="kind",
+        ["kind", "values"],
+        default_value="kind",
         help="What a failing hidden case tells the student. 'kind' (default): the exercise, the case label and "
-             "the kind of problem (type, shape, dtype, NaN/inf, or how many values are off and the largest "
-             "difference), and a diagnosis of the usual mistakes; never an expected value. 'values': also the "
-             "returned and expected value where the difference is largest.").tag(config=True)
+        "the kind of problem (type, shape, dtype, NaN/inf, or how many values are off and the largest "
+        "difference), and a diagnosis of the usual mistakes; never an expected value. 'values': also the "
+        "returned and expected value where the difference is largest.",
+    ).tag(config=True)
     references_directory = Unicode(
-        str(REFERENCES),
-        help="Folder of the reference files <assignment>/<notebook>.json written by `make references`.").tag(config=True)
+        str(REFERENCES), help="Folder of the reference files <assignment>/<notebook>.json written by `make references`."
+    ).tag(config=True)
 
     def expected(self, assignment, notebook_id):
         """The solution's records per grade id; raises when the reference is missing or stale."""
@@ -168,8 +194,11 @@ class VerifyChecks(NbGraderPreprocessor):
             cell.outputs = outputs = [*outputs, explanations.output(explanation)]
         expected = self._expected.get(meta.get("grade_id"))
         if any(o.get("output_type") == "error" for o in outputs):  # already a failure, with the kernel's message
-            self._verdicts[meta.get("grade_id")] = {"passed": False, "explanation": explanation,
-                                                    "reason": stop_reason(outputs, expected, source_text(cell))}
+            self._verdicts[meta.get("grade_id")] = {
+                "passed": False,
+                "explanation": explanation,
+                "reason": stop_reason(outputs, expected, source_text(cell)),
+            }
             return cell, resources
         if expected is None:
             reason = f"the grader has no reference for the test cell {meta.get('grade_id')!r}: ask your instructor"

@@ -8,6 +8,7 @@ number of processes is then only capped when the kernel has a uid of its own.  T
 (:mod:`grading.sandbox.launcher`) applies these before it starts the sandbox and reports
 :meth:`Budget.enforced`.
 """
+
 import os
 import resource
 import signal
@@ -22,14 +23,15 @@ GROUP = "nn-grading"  # parent of the per-kernel cgroups
 @dataclass
 class Budget:
     """Limits of one kernel (one notebook of one submission)."""
-    memory_mb: int = 2048          # all processes together (cgroup) or each process (RLIMIT_AS)
-    processes: int = 64            # processes and threads at once
-    cpus: float = 1.0              # CPU share (cgroup cpu quota)
-    cpu_seconds: int = 900         # CPU time (RLIMIT_CPU per process; cgroup accounting in total)
-    wall_seconds: int = 900        # wall clock of the notebook, start to shutdown
-    tmp_mb: int = 256              # size of /tmp (tmpfs)
-    work_mb: int = 256             # size of the working copy and HOME (tmpfs)
-    output_mb: int = 16            # notebook output the grader accepts (grading.plugins.execute)
+
+    memory_mb: int = 2048  # all processes together (cgroup) or each process (RLIMIT_AS)
+    processes: int = 64  # processes and threads at once
+    cpus: float = 1.0  # CPU share (cgroup cpu quota)
+    cpu_seconds: int = 900  # CPU time (RLIMIT_CPU per process; cgroup accounting in total)
+    wall_seconds: int = 900  # wall clock of the notebook, start to shutdown
+    tmp_mb: int = 256  # size of /tmp (tmpfs)
+    work_mb: int = 256  # size of the working copy and HOME (tmpfs)
+    output_mb: int = 16  # notebook output the grader accepts (grading.plugins.execute)
 
     @classmethod
     def from_dict(cls, values):
@@ -62,11 +64,12 @@ class Cgroup:
         parent = CGROUP_ROOT / GROUP
         parent.mkdir(exist_ok=True)
         (parent / "cgroup.subtree_control").write_text(
-            " ".join(f"+{c}" for c in ("memory", "pids", "cpu") if c in available))
+            " ".join(f"+{c}" for c in ("memory", "pids", "cpu") if c in available)
+        )
         folder = parent / name
         folder.mkdir()
         group = cls(2, {"unified": folder})
-        (folder / "memory.max").write_text(str(budget.memory_mb * 2 ** 20))
+        (folder / "memory.max").write_text(str(budget.memory_mb * 2**20))
         if (folder / "memory.swap.max").exists():
             (folder / "memory.swap.max").write_text("0")
         (folder / "pids.max").write_text(str(budget.processes))
@@ -90,9 +93,9 @@ class Cgroup:
             raise
         group = cls(1, paths)
         memory = paths["memory"]
-        (memory / "memory.limit_in_bytes").write_text(str(budget.memory_mb * 2 ** 20))
+        (memory / "memory.limit_in_bytes").write_text(str(budget.memory_mb * 2**20))
         if (memory / "memory.memsw.limit_in_bytes").exists():
-            (memory / "memory.memsw.limit_in_bytes").write_text(str(budget.memory_mb * 2 ** 20))
+            (memory / "memory.memsw.limit_in_bytes").write_text(str(budget.memory_mb * 2**20))
         (paths["pids"] / "pids.max").write_text(str(budget.processes))
         if "cpu" in paths:
             (paths["cpu"] / "cpu.cfs_period_us").write_text("100000")
@@ -152,8 +155,8 @@ class Cgroup:
 
     def remove(self):
         """Move this process out and delete the group (it must be empty of others)."""
-        for controller, folder in self.paths.items():
-            parent_procs = (folder.parent.parent / "cgroup.procs")
+        for _controller, folder in self.paths.items():
+            parent_procs = folder.parent.parent / "cgroup.procs"
             try:
                 parent_procs.write_text(str(os.getpid()))
             except OSError:
@@ -167,6 +170,7 @@ class Cgroup:
 @dataclass
 class Limits:
     """What :func:`apply` put in place: ``{budget: mechanism}``."""
+
     enforced: dict = field(default_factory=dict)
     cgroup: Cgroup = None
 
@@ -177,9 +181,12 @@ def rlimits(budget, own_uid):
     ``RLIMIT_NPROC`` counts every process of the real uid on the machine, so it only makes sense for a
     uid of the kernel's own (``own_uid``, :mod:`grading.sandbox.uids`).
     """
-    limits = [(resource.RLIMIT_CPU, budget.cpu_seconds), (resource.RLIMIT_CORE, 0),
-              (resource.RLIMIT_FSIZE, max(budget.work_mb, budget.tmp_mb) * 2 ** 20),
-              (resource.RLIMIT_AS, budget.memory_mb * 2 ** 20)]
+    limits = [
+        (resource.RLIMIT_CPU, budget.cpu_seconds),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_FSIZE, max(budget.work_mb, budget.tmp_mb) * 2**20),
+        (resource.RLIMIT_AS, budget.memory_mb * 2**20),
+    ]
     if own_uid:
         limits.append((resource.RLIMIT_NPROC, budget.processes))
     return limits

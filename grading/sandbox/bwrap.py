@@ -21,6 +21,7 @@ but per-uid limits are shared with every process of that user, so none is set.
 
 The notebooks are copied in from file descriptors the launcher opened without following links.
 """
+
 import os
 import shutil
 import sys
@@ -30,16 +31,33 @@ import course_utils
 from course_utils.datasets import cat_data_dir
 from course_utils.paths import DATA_DIR
 
-SANDBOX_UID = 61184   # first uid (and gid) of the kernels when grading runs as root (no entry in /etc/passwd needed)
-SANDBOX_UIDS = 256    # kernels alive at once on the machine, each with a uid of its own (grading.sandbox.uids)
+SANDBOX_UID = 61184  # first uid (and gid) of the kernels when grading runs as root (no entry in /etc/passwd needed)
+SANDBOX_UIDS = 256  # kernels alive at once on the machine, each with a uid of its own (grading.sandbox.uids)
 HOME = "/home/student"
 WORK = HOME + "/work"
-SYSTEM = ["/usr", "/etc/ld.so.cache", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/localtime",
-          "/etc/fonts", "/etc/mime.types"]
+SYSTEM = [
+    "/usr",
+    "/etc/ld.so.cache",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/nsswitch.conf",
+    "/etc/localtime",
+    "/etc/fonts",
+    "/etc/mime.types",
+]
 LINKS = ["/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"]
-KERNEL_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": HOME, "TMPDIR": "/tmp", "MPLBACKEND": "agg",
-              "MPLCONFIGDIR": "/tmp", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+KERNEL_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "HOME": HOME,
+    "TMPDIR": "/tmp",
+    "MPLBACKEND": "agg",
+    "MPLCONFIGDIR": "/tmp",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONWARNINGS": "ignore::DeprecationWarning",
+}
 PASSED_ENV = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING")  # set by the grader for the kernel
 
 
@@ -63,7 +81,8 @@ def read_only_sources():
 
 
 def _with_parents(path, made):
-    """``--dir`` options creating the missing parents of ``path`` traversable by the kernel's uid (bwrap makes them 0700)."""
+    """``--dir`` options creating the missing parents of ``path``, traversable by the kernel's uid
+    (bwrap makes them 0700)."""
     args = []
     for parent in reversed(Path(path).parents):
         if str(parent) != "/" and parent not in made:
@@ -85,22 +104,61 @@ def bwrap_arguments(read_only, runtime, notebooks, budget, uid=None, overlays=()
     namespace that can create no other; otherwise one unprivileged bubblewrap does everything.
     """
     isolate = ["--unshare-user", "--disable-userns"]
-    args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--new-session", "--clearenv"]
-    args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"] \
-        if uid is not None else isolate
+    args = [
+        "bwrap",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+    ]
+    args += (
+        ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
+        if uid is not None
+        else isolate
+    )
     made = set()
     for link in LINKS:
         if os.path.islink(link):
             args += ["--symlink", os.readlink(link), link]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(budget.tmp_mb * 2 ** 20), "--tmpfs", "/tmp", "--chmod", "1777", "/tmp"]
-    args += _with_parents(HOME, made) + ["--size", str(budget.work_mb * 2 ** 20), "--tmpfs", HOME,
-                                         "--chmod", "0777", HOME, "--perms", "0777", "--dir", WORK]
+    args += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(budget.tmp_mb * 2**20),
+        "--tmpfs",
+        "/tmp",
+        "--chmod",
+        "1777",
+        "/tmp",
+    ]
+    args += _with_parents(HOME, made) + [
+        "--size",
+        str(budget.work_mb * 2**20),
+        "--tmpfs",
+        HOME,
+        "--chmod",
+        "0777",
+        HOME,
+        "--perms",
+        "0777",
+        "--dir",
+        WORK,
+    ]
     # A course or environment under the host's /tmp (a clone made with mktemp -d) is bound after the
     # kernel's own /tmp is mounted, inside a tmpfs of its own that is made read-only with the root.
-    under_tmp = sorted({Path("/tmp", p.relative_to("/tmp").parts[0]) for p in map(Path, read_only)
-                        if p.is_relative_to("/tmp") and p != Path("/tmp")})
+    under_tmp = sorted(
+        {
+            Path("/tmp", p.relative_to("/tmp").parts[0])
+            for p in map(Path, read_only)
+            if p.is_relative_to("/tmp") and p != Path("/tmp")
+        }
+    )
     for folder in under_tmp:
         made.add(folder)
         args += ["--tmpfs", str(folder)]
@@ -117,15 +175,37 @@ def bwrap_arguments(read_only, runtime, notebooks, budget, uid=None, overlays=()
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]
     if uid is not None:
-        args += drop_identity(uid) + ["bwrap", *isolate, "--bind", "/", "/", "--ro-bind", "/proc", "/proc",
-                                      "--dev-bind", "/dev", "/dev", "--chdir", WORK, "--die-with-parent"]
+        args += drop_identity(uid) + [
+            "bwrap",
+            *isolate,
+            "--bind",
+            "/",
+            "/",
+            "--ro-bind",
+            "/proc",
+            "/proc",
+            "--dev-bind",
+            "/dev",
+            "/dev",
+            "--chdir",
+            WORK,
+            "--die-with-parent",
+        ]
     return args
 
 
 def drop_identity(uid):
     """The ``setpriv`` prefix that makes root the unprivileged ``uid`` with no capabilities."""
-    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
-            "--bounding-set=-all", "--no-new-privs", "--"]
+    return [
+        "setpriv",
+        f"--reuid={uid}",
+        f"--regid={uid}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        "--",
+    ]
 
 
 def missing_tools():
@@ -138,9 +218,11 @@ def missing_tools():
 
 
 def how_to_fix(reason):
-    return (f"no working grading sandbox: {reason}. Student code would run unisolated (it could read the "
-            "solutions, other submissions and the gradebook). Fix: install bubblewrap (apt install bubblewrap) and "
-            "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, "
-            "user.max_user_namespaces > 0), then check with `python -m grading.sandbox.launcher --probe`. To grade WITHOUT "
-            "isolation anyway (trusted submissions only), set c.SandboxedKernelManager.allow_unisolated = True "
-            "in nbgrader_config.py or pass --unisolated to `python -m grading autograde`.")
+    return (
+        f"no working grading sandbox: {reason}. Student code would run unisolated (it could read the "
+        "solutions, other submissions and the gradebook). Fix: install bubblewrap (apt install bubblewrap) and "
+        "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, "
+        "user.max_user_namespaces > 0), then check with `python -m grading.sandbox.launcher --probe`. To grade WITHOUT "
+        "isolation anyway (trusted submissions only), set c.SandboxedKernelManager.allow_unisolated = True "
+        "in nbgrader_config.py or pass --unisolated to `python -m grading autograde`."
+    )

@@ -8,6 +8,7 @@ a private folder and the kernel's stdout / stderr sent to ``/dev/null``.  When t
 work on this machine, starting a kernel fails with a message that says how to fix it, unless
 ``allow_unisolated`` was set on purpose.
 """
+
 import json
 import os
 import shutil
@@ -28,9 +29,14 @@ _DEFAULT = budgets.Budget()
 
 
 def probe():
-    """``(problem, found)`` of ``python -I -m grading.sandbox.launcher --probe`` (``problem`` empty: the sandbox works)."""
-    done = subprocess.run([sys.executable, "-I", "-m", "grading.sandbox.launcher", "--probe"], capture_output=True,
-                          text=True, cwd="/", timeout=120)
+    """``(problem, found)`` of ``python -I -m grading.sandbox.launcher --probe`` (empty ``problem``: it works)."""
+    done = subprocess.run(
+        [sys.executable, "-I", "-m", "grading.sandbox.launcher", "--probe"],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        timeout=120,
+    )
     try:
         found = json.loads(done.stdout)
     except ValueError:
@@ -41,34 +47,49 @@ def probe():
 class SandboxedKernelManager(AsyncKernelManager):
     """Starts every kernel in the grading sandbox, under the budgets configured here."""
 
-    memory_mb = Integer(_DEFAULT.memory_mb, help="Memory of the kernel, all its processes together (MiB)").tag(config=True)
+    memory_mb = Integer(_DEFAULT.memory_mb, help="Memory of the kernel, all its processes together (MiB)").tag(
+        config=True
+    )
     processes = Integer(_DEFAULT.processes, help="Processes and threads the kernel may have at once").tag(config=True)
     cpus = Float(_DEFAULT.cpus, help="CPU share of the kernel (cores; cgroup quota)").tag(config=True)
     cpu_seconds = Integer(_DEFAULT.cpu_seconds, help="CPU time of the kernel (seconds)").tag(config=True)
-    wall_seconds = Integer(_DEFAULT.wall_seconds, help="Wall clock of one notebook, start to end (seconds)").tag(config=True)
+    wall_seconds = Integer(_DEFAULT.wall_seconds, help="Wall clock of one notebook, start to end (seconds)").tag(
+        config=True
+    )
     tmp_mb = Integer(_DEFAULT.tmp_mb, help="Size of the kernel's /tmp (MiB)").tag(config=True)
     work_mb = Integer(_DEFAULT.work_mb, help="Size of the kernel's working copy and HOME (MiB)").tag(config=True)
-    uid = Integer(sandbox.SANDBOX_UID, help="First unprivileged uid (and gid) of the kernels when grading runs as root"
-                  ).tag(config=True)
-    uid_count = Integer(sandbox.SANDBOX_UIDS, help="Uids from `uid` on: each kernel alive takes one of its own"
-                        ).tag(config=True)
+    uid = Integer(
+        sandbox.SANDBOX_UID, help="First unprivileged uid (and gid) of the kernels when grading runs as root"
+    ).tag(config=True)
+    uid_count = Integer(sandbox.SANDBOX_UIDS, help="Uids from `uid` on: each kernel alive takes one of its own").tag(
+        config=True
+    )
     report = Unicode("", help="File the launcher appends one JSON line per kernel to (budgets, end)").tag(config=True)
-    twins = Dict(help="{course_utils module: [function names]} that refuse to run in this kernel (the twins of "
-                 "the graded exercises; set by SandboxedExecute)")
-    allow_unisolated = Bool(False, help="Grade WITHOUT isolation when the sandbox does not work (trusted code only)"
-                            ).tag(config=True)
+    twins = Dict(
+        help="{course_utils module: [function names]} that refuse to run in this kernel (the twins of "
+        "the graded exercises; set by SandboxedExecute)"
+    )
+    allow_unisolated = Bool(
+        False, help="Grade WITHOUT isolation when the sandbox does not work (trusted code only)"
+    ).tag(config=True)
 
     _verdict = None  # (problem, found) of the probe, once per process
 
     @property
     def kernel_spec(self):
-        return KernelSpec(argv=[sys.executable, "-I", "-m", "grading.sandbox.launcher", "{connection_file}"],
-                          display_name="Python 3 (grading sandbox)", language="python",
-                          interrupt_mode="message", env={}, resource_dir=str(Path(__file__).parent))
+        return KernelSpec(
+            argv=[sys.executable, "-I", "-m", "grading.sandbox.launcher", "{connection_file}"],
+            display_name="Python 3 (grading sandbox)",
+            language="python",
+            interrupt_mode="message",
+            env={},
+            resource_dir=str(Path(__file__).parent),
+        )
 
     def budget(self):
-        return budgets.Budget(**{name: getattr(self, name) for name in budgets.Budget.__dataclass_fields__
-                                 if self.has_trait(name)})
+        return budgets.Budget(
+            **{name: getattr(self, name) for name in budgets.Budget.__dataclass_fields__ if self.has_trait(name)}
+        )
 
     def _unisolated(self):
         """False when the sandbox works; True when it does not and unisolated grading was allowed; else raise."""
@@ -92,9 +113,20 @@ class SandboxedKernelManager(AsyncKernelManager):
         folder = kw.pop("cwd", None)
         label = "/".join(Path(folder).parts[-2:]) if folder else ""
         self._label = label
-        (runtime / SETTINGS).write_text(json.dumps({
-            "budget": self.budget().as_dict(), "uid": self.uid, "uid_count": self.uid_count, "notebooks": folder,
-            "label": label, "report": self.report, "unisolated": unisolated, "twins": self.twins}))
+        (runtime / SETTINGS).write_text(
+            json.dumps(
+                {
+                    "budget": self.budget().as_dict(),
+                    "uid": self.uid,
+                    "uid_count": self.uid_count,
+                    "notebooks": folder,
+                    "label": label,
+                    "report": self.report,
+                    "unisolated": unisolated,
+                    "twins": self.twins,
+                }
+            )
+        )
         env = {k: os.environ[k] for k in ("PATH", *sandbox.PASSED_ENV) if k in os.environ}
         kw.update(cwd=str(runtime), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return await super()._async_pre_start_kernel(**kw)

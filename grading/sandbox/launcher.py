@@ -1,20 +1,21 @@
 """Start one grading kernel in the sandbox, under its budgets, and report what happened.
 
-``python -I -m grading.sandbox.launcher CONNECTION_FILE`` is the command :class:`grading.sandbox.kernel_manager.SandboxedKernelManager`
-starts, whatever kernelspec the notebook names.  It runs outside the sandbox with an isolated
-interpreter (``-I``: nothing in a working folder or in ``PYTHON*`` variables can shadow a module),
-reads its settings from ``sandbox.json`` next to the connection file (written by the kernel manager,
-never by student code), binds over the ``course_utils`` twins of the graded exercises copies that
-refuse to run (:mod:`grading.plugins.delegation`), puts itself in a fresh cgroup (or sets resource limits), starts bubblewrap
-(:mod:`grading.sandbox.bwrap`) with the kernel's output sent to ``/dev/null``, enforces the wall clock
-and the CPU budget, and appends one JSON line to the report file it was given: the budgets that
-held and why the kernel ended (``wall_clock``, ``cpu_time``, ``memory``), which the grader reads
-instead of anything the kernel printed.
+``python -I -m grading.sandbox.launcher CONNECTION_FILE`` is the command that
+:class:`grading.sandbox.kernel_manager.SandboxedKernelManager` starts, whatever kernelspec the notebook
+names.  It runs outside the sandbox with an isolated interpreter (``-I``: nothing in a working folder or in
+``PYTHON*`` variables can shadow a module), reads its settings from ``sandbox.json`` next to the connection
+file (written by the kernel manager, never by student code), binds over the ``course_utils`` twins of the
+graded exercises copies that refuse to run (:mod:`grading.plugins.delegation`), puts itself in a fresh
+cgroup (or sets resource limits), starts bubblewrap (:mod:`grading.sandbox.bwrap`) with the kernel's output
+sent to ``/dev/null``, enforces the wall clock and the CPU budget, and appends one JSON line to the report
+file it was given: the budgets that held and why the kernel ended (``wall_clock``, ``cpu_time``,
+``memory``), which the grader reads instead of anything the kernel printed.
 
 ``python -I -m grading.sandbox.launcher --probe`` runs the same sandbox once with a self-check inside
 (not root, no capabilities, ``/etc/shadow`` and the course invisible, numpy importable) and prints
 the result as JSON; exit 0 when the sandbox works.
 """
+
 import json
 import os
 import re
@@ -113,11 +114,15 @@ def command(runtime, settings, inside):
     root = os.geteuid() == 0
     uid = None
     if root:  # the lock on the uid is held by this process until it ends: no other kernel gets the uid meanwhile
-        uid, _ = uids.take(int(settings.get("uid") or sandbox.SANDBOX_UID),
-                           int(settings.get("uid_count") or sandbox.SANDBOX_UIDS))
+        uid, _ = uids.take(
+            int(settings.get("uid") or sandbox.SANDBOX_UID), int(settings.get("uid_count") or sandbox.SANDBOX_UIDS)
+        )
     limits = budgets.apply(f"k{os.getpid()}", budget, own_uid=root)
-    limits.enforced["identity"] = f"uid {uid} of its own, no capabilities (setpriv)" if root else \
-        f"uid {os.getuid()} (the grading user), no capabilities"
+    limits.enforced["identity"] = (
+        f"uid {uid} of its own, no capabilities (setpriv)"
+        if root
+        else f"uid {os.getuid()} (the grading user), no capabilities"
+    )
     if root:
         for path in [runtime, *runtime.iterdir()]:
             os.chown(path, uid, uid, follow_symlinks=False)
@@ -143,8 +148,9 @@ def run(connection_file, extra=()):
     settings = json.loads((runtime / SETTINGS).read_text())
     inside = [sys.executable, "-I", "-m", "ipykernel_launcher", "-f", str(connection_file), *KERNEL_ARGUMENTS, *extra]
     argv, fds, limits, budget = command(runtime, settings, inside)
-    process = subprocess.Popen(argv, pass_fds=fds, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        argv, pass_fds=fds, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     for fd in fds:
         os.close(fd)
     ended = {"event": ""}
@@ -152,6 +158,7 @@ def run(connection_file, extra=()):
     def stop(signum, frame):
         ended["event"] = ended["event"] or "stopped"
         process.kill()
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts arrive as messages (interrupt_mode "message")
     start = time.monotonic()
@@ -172,9 +179,17 @@ def run(connection_file, extra=()):
             ended["event"] = "memory"
         limits.cgroup.kill()
         limits.cgroup.remove()
-    _report(settings, {"label": settings.get("label", ""), "event": ended["event"], "status": process.returncode,
-                       "seconds": round(time.monotonic() - start, 1), "enforced": limits.enforced,
-                       "budget": budget.as_dict()})
+    _report(
+        settings,
+        {
+            "label": settings.get("label", ""),
+            "event": ended["event"],
+            "status": process.returncode,
+            "seconds": round(time.monotonic() - start, 1),
+            "enforced": limits.enforced,
+            "budget": budget.as_dict(),
+        },
+    )
     return process.returncode
 
 
@@ -188,16 +203,34 @@ def run_unisolated(connection_file, extra=()):
         for fd, name in _notebooks(settings.get("notebooks")):
             with os.fdopen(fd, "rb") as source:
                 Path(scratch, name).write_bytes(source.read())
-        env = dict(sandbox.KERNEL_ENV, HOME=scratch, TMPDIR=scratch, MPLCONFIGDIR=scratch,
-                   **{k: os.environ[k] for k in sandbox.PASSED_ENV if k in os.environ})
-        status = subprocess.call([sys.executable, "-I", "-m", "ipykernel_launcher", "-f", str(connection_file), *KERNEL_ARGUMENTS,
-                                  *extra], cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        env = dict(
+            sandbox.KERNEL_ENV,
+            HOME=scratch,
+            TMPDIR=scratch,
+            MPLCONFIGDIR=scratch,
+            **{k: os.environ[k] for k in sandbox.PASSED_ENV if k in os.environ},
+        )
+        status = subprocess.call(
+            [sys.executable, "-I", "-m", "ipykernel_launcher", "-f", str(connection_file), *KERNEL_ARGUMENTS, *extra],
+            cwd=scratch,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         if limits.cgroup:
             limits.cgroup.kill()
             limits.cgroup.remove()
-    _report(settings, {"label": settings.get("label", ""), "event": "", "status": status, "unisolated": True,
-                       "enforced": limits.enforced})
+    _report(
+        settings,
+        {
+            "label": settings.get("label", ""),
+            "event": "",
+            "status": status,
+            "unisolated": True,
+            "enforced": limits.enforced,
+        },
+    )
     return status
 
 
@@ -212,14 +245,19 @@ def probe(hidden=()):
         pid = os.fork()
         if pid == 0:  # the budgets move the process into a cgroup: do it in a child
             try:
-                argv, fds, limits, _ = command(runtime, {"budget": {"wall_seconds": 60}},
-                                               [sys.executable, "-I", "-c", PROBE, *hidden])
+                argv, fds, limits, _ = command(
+                    runtime, {"budget": {"wall_seconds": 60}}, [sys.executable, "-I", "-c", PROBE, *hidden]
+                )
                 done = subprocess.run(argv, pass_fds=fds, capture_output=True, text=True, timeout=60)
                 if limits.cgroup:
                     limits.cgroup.kill()
                     limits.cgroup.remove()
-                out = {"stdout": done.stdout, "stderr": done.stderr[-2000:], "status": done.returncode,
-                       "enforced": limits.enforced}
+                out = {
+                    "stdout": done.stdout,
+                    "stderr": done.stderr[-2000:],
+                    "status": done.returncode,
+                    "enforced": limits.enforced,
+                }
             except Exception as error:  # reported to the parent, whatever it is
                 out = {"stdout": "", "stderr": f"{type(error).__name__}: {error}", "status": -1, "enforced": {}}
             (runtime / "probe.json").write_text(json.dumps(out))

@@ -12,6 +12,7 @@ The lock folder belongs to root and only root may enter it (``/run/nn-from-scrat
 ``/tmp/nn-from-scratch-uids`` where ``/run`` is not writable); one that does not is refused, so no
 other user can hold or forge the locks.
 """
+
 import errno
 import fcntl
 import os
@@ -38,8 +39,10 @@ def _open_folder(path):
     info = os.fstat(fd)
     if info.st_uid != 0 or stat.S_IMODE(info.st_mode) & 0o077:
         os.close(fd)
-        raise PermissionError(f"{path} must belong to root with mode 0700 (it is uid {info.st_uid}, "
-                              f"mode {stat.S_IMODE(info.st_mode):o}): remove it and grade again")
+        raise PermissionError(
+            f"{path} must belong to root with mode 0700 (it is uid {info.st_uid}, "
+            f"mode {stat.S_IMODE(info.st_mode):o}): remove it and grade again"
+        )
     return fd
 
 
@@ -95,8 +98,10 @@ def take(first, count, wait=WAIT_SECONDS):
                         return uid, fd
                     os.close(fd)
             if time.monotonic() > deadline:
-                raise NoFreeUid(f"all {count} sandbox uids from {first} are in use (more kernels at once than uids): "
-                                "raise c.SandboxedKernelManager.uid_count, or grade with fewer JOBS")
+                raise NoFreeUid(
+                    f"all {count} sandbox uids from {first} are in use (more kernels at once than uids): "
+                    "raise c.SandboxedKernelManager.uid_count, or grade with fewer JOBS"
+                )
             time.sleep(0.2)
     finally:
         os.close(folder)

@@ -1,4 +1,5 @@
 """Fixtures of the real-browser tests (`make test-browser`): headless Chromium from Debian's packages."""
+
 import os
 import shutil
 import socket
@@ -37,8 +38,14 @@ def browser(request):
     def make_page(prefix=""):
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
-        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
-                         "--disable-gpu", "--no-first-run"):
+        for argument in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--window-size=1400,1000",
+            "--disable-gpu",
+            "--no-first-run",
+        ):
             options.add_argument(argument)
         driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
         driver.set_page_load_timeout(60)
@@ -80,5 +87,5 @@ def wait_http(url, process, log, timeout=90, any_status=True):
             if any_status and getattr(exc, "code", None):  # an HTTP error status: the server answers
                 return
             if time.time() > deadline or process.poll() is not None:
-                raise AssertionError(f"{url} did not come up; see {log}")
+                raise AssertionError(f"{url} did not come up; see {log}") from exc
             time.sleep(0.5)

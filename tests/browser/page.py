@@ -2,6 +2,7 @@
 
 Every step is screenshotted into the test's folder; the folder is kept when the test fails.
 """
+
 import contextlib
 import re
 import time
@@ -42,10 +43,12 @@ class Page:
 
     def find(self, css, text=None, timeout=60):
         """The first visible element matching ``css`` (whose text contains ``text``)."""
+
         def look():
             for element in self.driver.find_elements(By.CSS_SELECTOR, css):
                 if element.is_displayed() and (text is None or text in element.text):
                     return element
+
         return self.wait(look, f"{css!r}" + (f" with text {text!r}" if text else ""), timeout)
 
     def click(self, css, text=None, timeout=60):
@@ -84,7 +87,12 @@ class Page:
                 if attempt == 2:
                     raise
         if item is None:
-            entries = [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, ".lm-Menu .lm-Menu-itemLabel") if e.is_displayed()]
+            entries = [
+                e.text
+                for e in self.driver.find_elements(By.CSS_SELECTOR, ".lm-Menu .lm-Menu-itemLabel")
+                if e.is_displayed()
+            ]
+
             def closed():
                 return not any(e.is_displayed() for e in self.driver.find_elements(By.CSS_SELECTOR, ".lm-Menu"))
 
@@ -124,9 +132,14 @@ class Page:
             pass
 
     def kernel_idle(self, timeout=90):
-        self.wait(lambda: self.driver.find_elements(
-            By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']"),
-            "an idle kernel", timeout)
+        self.wait(
+            lambda: self.driver.find_elements(
+                By.CSS_SELECTOR,
+                ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']",
+            ),
+            "an idle kernel",
+            timeout,
+        )
 
     def type_into_cell(self, index, code):
         """Replace the cell's text by ``code`` (one line) as a student would: click, select all, type."""
@@ -135,6 +148,9 @@ class Page:
         editor.click()
         editor.send_keys(Keys.CONTROL, "a")
         editor.send_keys(code)
-        self.wait(lambda: self.cell(index).find_element(By.CSS_SELECTOR, ".cm-content").text.strip() == code,
-                  f"cell {index} to read {code!r} (got {editor.text!r})", 10)
+        self.wait(
+            lambda: self.cell(index).find_element(By.CSS_SELECTOR, ".cm-content").text.strip() == code,
+            f"cell {index} to read {code!r} (got {editor.text!r})",
+            10,
+        )
         return editor

@@ -5,6 +5,7 @@ everything, one only the first exercise); the instructor collects, autogrades an
 with the make targets; each student reads their own feedback with the right score, and cannot
 reach the other's submission.  Runs as root (it creates three Unix accounts, nntest-*).
 """
+
 import json
 import os
 import shutil
@@ -35,8 +36,12 @@ def home(user):
 
 def as_user(user, *command, env=None, check=True):
     """Run ``command`` as ``user`` (runuser), in their home, with the hub's exchange."""
-    result = subprocess.run(["runuser", "-u", user, "--", "env", f"HOME={home(user)}", *(env or []), *command],
-                            cwd=home(user), capture_output=True, text=True)
+    result = subprocess.run(
+        ["runuser", "-u", user, "--", "env", f"HOME={home(user)}", *(env or []), *command],
+        cwd=home(user),
+        capture_output=True,
+        text=True,
+    )
     if check:
         assert result.returncode == 0, f"{command} as {user} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result
@@ -51,24 +56,38 @@ def hub():
     class_file.write_text(
         f'[users]\ninstructors = ["{INSTRUCTOR}"]\nstudents = ["{FULL}", "{PART}"]\n'
         f'[hub]\nip = "127.0.0.1"\nport = {port}\ndemo_password = "{PASSWORD}"\nenv = "{HUB_ENV}"\n'
-        f'python = "/usr/bin/python3"\nstate = "{base / "state"}"\n[course]\nfolder = "nn-from-scratch"\n')
+        f'python = "/usr/bin/python3"\nstate = "{base / "state"}"\n[course]\nfolder = "nn-from-scratch"\n'
+    )
     for user in (INSTRUCTOR, FULL, PART):  # a fresh start for the test accounts
         if home(user).is_dir():
             for child in home(user).iterdir():
                 shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
     exchange = base / "exchange"
     env = dict(os.environ, COURSE_EXCHANGE=str(exchange))
-    subprocess.run([sys.executable, str(ROOT / "deploy" / "hub.py"), "--class", str(class_file), "--setup-only"],
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "deploy" / "hub.py"), "--class", str(class_file), "--setup-only"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     log = base / "hub.log"
     with open(log, "w") as output:
-        process = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "hub.py"), "--class", str(class_file)],
-                                   env=env, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "deploy" / "hub.py"), "--class", str(class_file)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_http(f"http://127.0.0.1:{port}/hub/api", process, log, timeout=120, any_status=False)
-        yield {"url": f"http://127.0.0.1:{port}", "exchange": exchange, "log": log,
-               "course": home(INSTRUCTOR) / "nn-from-scratch", "make": ["make", "-C", str(home(INSTRUCTOR) / "nn-from-scratch")],
-               "env": [f"COURSE_EXCHANGE={exchange}", f"VENV={HUB_ENV}"]}
+        yield {
+            "url": f"http://127.0.0.1:{port}",
+            "exchange": exchange,
+            "log": log,
+            "course": home(INSTRUCTOR) / "nn-from-scratch",
+            "make": ["make", "-C", str(home(INSTRUCTOR) / "nn-from-scratch")],
+            "env": [f"COURSE_EXCHANGE={exchange}", f"VENV={HUB_ENV}"],
+        }
     finally:
         process.terminate()
         process.wait(timeout=60)
@@ -99,12 +118,14 @@ def frame_ancestors(page, url, path):
 
 def row_button(page, list_id, label, timeout=90):
     """The button ``label`` in the row of ASSIGNMENT in one of the Assignments panel's lists."""
+
     def look():
         for row in page.driver.find_elements("css selector", f"#{list_id} .list_item"):
             if ASSIGNMENT in row.text:
                 for button in row.find_elements("css selector", "button"):
                     if button.text.strip() == label and button.is_enabled():
                         return button
+
     return page.wait(look, f"{label!r} for {ASSIGNMENT} in #{list_id}", timeout)
 
 
@@ -121,9 +142,14 @@ def test_a_week_of_the_class_on_the_hub(browser, hub):
     assert "Formgrader" in teacher.menu("Nbgrader")
     teacher.menu("Nbgrader", "Formgrader")  # as a lecturer opens it: a Lab tab showing Formgrader in an iframe
     with teacher.inside("#formgrader-iframe iframe", timeout=60):
-        teacher.wait(lambda: any(ASSIGNMENT in row.text and "released" in row.text for row in
-                                 teacher.driver.find_elements("css selector", "tr")),
-                     f"{ASSIGNMENT} listed as released in Formgrader", 90)
+        teacher.wait(
+            lambda: any(
+                ASSIGNMENT in row.text and "released" in row.text
+                for row in teacher.driver.find_elements("css selector", "tr")
+            ),
+            f"{ASSIGNMENT} listed as released in Formgrader",
+            90,
+        )
     teacher.shot("formgrader opened from the menu lists the released assignment")
 
     # Two students fetch from the Assignments panel; neither has the instructor's tools.
@@ -133,7 +159,9 @@ def test_a_week_of_the_class_on_the_hub(browser, hub):
         login(page, url, name)
         assert page.menu("Nbgrader") == ["Assignment List"], "students get the Assignments panel only"
         assert "Create Assignment" not in page.text(".lm-TabBar")
-        assert frame_ancestors(page, url, f"/user/{name}/lab") == "frame-ancestors 'none'", "students' servers keep JupyterHub's CSP"
+        assert frame_ancestors(page, url, f"/user/{name}/lab") == "frame-ancestors 'none'", (
+            "students' servers keep JupyterHub's CSP"
+        )
         open_assignments(page)
         page.shot("assignments panel")
         row_button(page, "released_assignments_list", "Fetch").click()
@@ -143,7 +171,10 @@ def test_a_week_of_the_class_on_the_hub(browser, hub):
     assert (home(FULL) / ASSIGNMENT / NOTEBOOK).is_file()
 
     # ada's work: every exercise solved (her file, as she would have saved it).
-    release_nb, source_nb = load(course / "release" / ASSIGNMENT / NOTEBOOK), load(course / "notebooks" / ASSIGNMENT / NOTEBOOK)
+    release_nb, source_nb = (
+        load(course / "release" / ASSIGNMENT / NOTEBOOK),
+        load(course / "notebooks" / ASSIGNMENT / NOTEBOOK),
+    )
     (home(FULL) / ASSIGNMENT / NOTEBOOK).write_text(json.dumps(submissions.solved(release_nb, source_nb)))
     shutil.chown(home(FULL) / ASSIGNMENT / NOTEBOOK, FULL, FULL)
     total = sum(grade_cells(source_nb).values())
@@ -157,16 +188,26 @@ def test_a_week_of_the_class_on_the_hub(browser, hub):
     ben.wait(lambda: "np.minimum(z, 0)" in (home(PART) / ASSIGNMENT / NOTEBOOK).read_text(), "ben's notebook saved", 30)
     ben.shot("ben solved the first exercise")
 
-    for name, page in students.items():
+    for page in students.values():
         open_assignments(page)
         row_button(page, "fetched_assignments_list", "Submit").click()
-        page.wait(lambda: any(ASSIGNMENT in r.text for r in page.driver.find_elements(
-            "css selector", "#submitted_assignments_list .list_item")), "the submission listed", 60)
+        page.wait(
+            lambda: any(
+                ASSIGNMENT in r.text
+                for r in page.driver.find_elements("css selector", "#submitted_assignments_list .list_item")
+            ),
+            "the submission listed",
+            60,
+        )
         page.shot("submitted")
 
     # Students cannot read each other's submissions, the inbound folder or the instructor's course.
-    for path in (hub["exchange"] / "nn-from-scratch" / "inbound", home(FULL) / ASSIGNMENT,
-                 hub["exchange"] / "nn-from-scratch" / "feedback", course / "notebooks"):
+    for path in (
+        hub["exchange"] / "nn-from-scratch" / "inbound",
+        home(FULL) / ASSIGNMENT,
+        hub["exchange"] / "nn-from-scratch" / "feedback",
+        course / "notebooks",
+    ):
         assert as_user(PART, "ls", str(path), check=False).returncode != 0, f"{PART} can list {path}"
     assert as_user(PART, "cat", str(home(FULL) / ASSIGNMENT / NOTEBOOK), check=False).returncode != 0
     ben.get(f"{url}/user/{FULL}/lab")
@@ -198,4 +239,3 @@ def test_a_week_of_the_class_on_the_hub(browser, hub):
         page.wait_text(f"/ {total:g}", timeout=5)
         page.shot("feedback page with the score")
         assert (FULL if name == PART else PART) not in page.text()
-

@@ -1,4 +1,5 @@
 """Scenario (a): a student works on a released notebook in JupyterLab, in a real browser."""
+
 import os
 import shutil
 import subprocess
@@ -31,9 +32,21 @@ def student_lab(tmp_path_factory):
     env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
     with open(log, "w") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", f"--ServerApp.token={TOKEN}",
-             f"--ServerApp.root_dir={home}", *(["--allow-root"] if os.geteuid() == 0 else [])],
-            cwd=home, stdout=output, stderr=subprocess.STDOUT, env=env)
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                f"--port={port}",
+                f"--ServerApp.token={TOKEN}",
+                f"--ServerApp.root_dir={home}",
+                *(["--allow-root"] if os.geteuid() == 0 else []),
+            ],
+            cwd=home,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     try:
         wait_http(f"http://127.0.0.1:{port}/api/status?token={TOKEN}", server, log)
         yield f"http://127.0.0.1:{port}", home
@@ -58,7 +71,9 @@ def test_student_runs_fails_fixes_and_validates(browser, student_lab):
     page.type_into_cell(SIGMOID_CELL, SIGMOID)
     page.shot("exercise filled in")
     page.cell(SIGMOID_CELL).find_element("css selector", ".cm-content").send_keys("\ue008\ue007")  # Shift+Enter
-    page.wait(lambda: page.cell(SIGMOID_TEST).get_attribute("class").count("jp-mod-active"), "the test cell selected", 10)
+    page.wait(
+        lambda: page.cell(SIGMOID_TEST).get_attribute("class").count("jp-mod-active"), "the test cell selected", 10
+    )
     page.driver.switch_to.active_element.send_keys("\ue008\ue007")
     page.wait_output(SIGMOID_TEST, "OK sigmoid [large |z|]")
     assert "not implemented" not in page.output(SIGMOID_TEST)
@@ -66,10 +81,16 @@ def test_student_runs_fails_fixes_and_validates(browser, student_lab):
 
     page.click(".jp-Toolbar-item .jp-ToolbarButtonComponent", "Validate")
     dialog = page.find(".jp-Dialog-content", timeout=120)
-    page.wait(lambda: "Validat" not in dialog.text or "fail" in dialog.text.lower() or "passed" in dialog.text.lower(),
-              "the validation result", 120)
-    text = page.wait(lambda: page.text(".jp-Dialog-body") if "not implemented yet" in page.text(".jp-Dialog-body") else "",
-                     "the validation to list the exercises still to do", 120)
+    page.wait(
+        lambda: "Validat" not in dialog.text or "fail" in dialog.text.lower() or "passed" in dialog.text.lower(),
+        "the validation result",
+        120,
+    )
+    text = page.wait(
+        lambda: page.text(".jp-Dialog-body") if "not implemented yet" in page.text(".jp-Dialog-body") else "",
+        "the validation to list the exercises still to do",
+        120,
+    )
     page.shot("validate lists what is still to do")
     assert "sigmoid_derivative" in text and "sigmoid [z = 0] is not implemented" not in text
     saved = (home / ASSIGNMENT / NOTEBOOK).read_text(encoding="utf-8")

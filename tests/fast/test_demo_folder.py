@@ -1,4 +1,5 @@
 """`demo --where` never deletes a folder the demo did not create."""
+
 import pytest
 
 from grading.__main__ import main

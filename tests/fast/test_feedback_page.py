@@ -1,4 +1,5 @@
 """The feedback page names each test cell by its exercise, wraps long reasons and marks the error stream."""
+
 from grading.plugins.feedback import STYLE, readable
 
 PAGE = """<html><head><title>x</title></head><body><ul>

@@ -1,4 +1,5 @@
 """The feedback's test cells show the grader's verdicts; nothing the kernel sent after the first hidden test."""
+
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from grading.plugins.feedback import DROPPED, GraderVerdicts
@@ -26,11 +27,19 @@ def feedback(cells, verdicts):
 def test_test_cells_show_the_verdicts_and_later_cells_nothing_the_kernel_sent():
     hidden = f"check(f)\n### BEGIN HIDDEN TESTS\n{SECRET}\n### END HIDDEN TESTS\n"
     before = new_code_cell("print(1)", outputs=[printed("1\n")])
-    nb = feedback([before, graded_test("test_f", hidden, printed(SECRET)), new_markdown_cell("notes"),
-                   new_code_cell("print(stolen)", outputs=[printed(SECRET)]), new_code_cell("x = 1"),
-                   graded_test("test_g", "check(g)", printed(SECRET),
-                             new_output("error", ename="X", evalue=SECRET, traceback=[SECRET]))],
-                  {"test_f": {"passed": True, "reason": ""}, "test_g": {"passed": False, "reason": "g is off"}})
+    nb = feedback(
+        [
+            before,
+            graded_test("test_f", hidden, printed(SECRET)),
+            new_markdown_cell("notes"),
+            new_code_cell("print(stolen)", outputs=[printed(SECRET)]),
+            new_code_cell("x = 1"),
+            graded_test(
+                "test_g", "check(g)", printed(SECRET), new_output("error", ename="X", evalue=SECRET, traceback=[SECRET])
+            ),
+        ],
+        {"test_f": {"passed": True, "reason": ""}, "test_g": {"passed": False, "reason": "g is off"}},
+    )
     assert SECRET not in str([c.get("outputs") for c in nb.cells]) and "widgets" not in nb.metadata
     assert nb.cells[0].outputs == [printed("1\n")]  # ran before any hidden test: kept
     assert nb.cells[1].outputs[0]["text"].startswith("Passed")
@@ -53,12 +62,15 @@ EXPECTED = [{"label": "f(...) [one]", "hidden": False, "rtol": 0, "atol": 0, "va
 
 def test_the_reason_for_a_kernel_error_repeats_none_of_its_text_but_known_forms():
     secret = f"f [one] raised ValueError: {SECRET}"
-    assert stop_reason([error("CheckFailure", secret)], EXPECTED, "check(f)") == \
-        "the test stopped at the check of f(...) [one]: your function raised ValueError"
+    assert (
+        stop_reason([error("CheckFailure", secret)], EXPECTED, "check(f)")
+        == "the test stopped at the check of f(...) [one]: your function raised ValueError"
+    )
     assert SECRET not in stop_reason([error(SECRET.replace(" ", "_"), SECRET)], EXPECTED, "check(f)")
     assert SECRET not in stop_reason([error("CheckFailure", SECRET)], EXPECTED, "check(f)")
     named = stop_reason([error("NameError", "name 'f' is not defined")], EXPECTED, "check(f)")
     assert named.endswith("NameError: f is not defined (was its cell run, or the function renamed?)")
     assert "rng" not in stop_reason([error("NameError", "name 'rng' is not defined")], EXPECTED, "check(f)")
-    assert "not implemented yet" in stop_reason([error("CheckFailure", "f [one] is not implemented yet: x")],
-                                                EXPECTED, "check(f)")
+    assert "not implemented yet" in stop_reason(
+        [error("CheckFailure", "f [one] is not implemented yet: x")], EXPECTED, "check(f)"
+    )

@@ -1,5 +1,6 @@
 """deploy/k8s (Zero to JupyterHub) agrees with the repository: no CI here builds the image or runs the chart,
 so at least what they name must exist and match the course's own settings."""
+
 import re
 from pathlib import Path
 
@@ -40,8 +41,9 @@ def test_values_mount_the_exchange_and_give_each_role_its_configuration():
     roles = values["hub"]["extraConfig"]["roles"]
     folder = re.search(r'"JUPYTER_CONFIG_PATH"\] = f"(\S+)/\{role\}"', roles).group(1)
     copied = dict(re.findall(r"^COPY deploy/roles/(\w+) (\S+)$", dockerfile(), re.M))
-    assert copied == {role: f"{folder}/{role}" for role in ("instructor", "student")}, \
+    assert copied == {role: f"{folder}/{role}" for role in ("instructor", "student")}, (
         f"the roles' configuration folders of the image {copied} are not those the hub names ({folder}/<role>)"
+    )
     instructors = set(re.search(r"INSTRUCTORS = \{(.*)\}", roles).group(1).replace('"', "").replace(" ", "").split(","))
     assert instructors <= set(values["hub"]["config"]["Authenticator"]["allowed_users"])
     assert values["hub"]["config"]["JupyterHub"]["authenticator_class"] != "dummy"

@@ -1,4 +1,5 @@
 """preflight names what makes a submitted notebook ungradable, on small notebooks written to tmp_path."""
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -7,8 +8,14 @@ from grading.pipeline.autograde import preflight
 
 def cell(grade_id, grade, solution, source="pass"):
     c = new_code_cell(source)
-    c.metadata["nbgrader"] = {"grade_id": grade_id, "grade": grade, "solution": solution, "locked": not solution,
-                              "schema_version": 3, **({"points": 1} if grade else {})}
+    c.metadata["nbgrader"] = {
+        "grade_id": grade_id,
+        "grade": grade,
+        "solution": solution,
+        "locked": not solution,
+        "schema_version": 3,
+        **({"points": 1} if grade else {}),
+    }
     return c
 
 

@@ -7,8 +7,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from grading.pipeline.autograde import bounds_problem
 from grading.plugins.sanitize import SanitizeSubmission, clean_markdown
 
-PAYLOAD = ("<img src=x onerror=\"alert(1)\"> <script>alert(2)</script> [l](javascript:alert(3)) "
-           "<svg onload=alert(4)></svg> <iframe src=x></iframe> <a href=\"data:text/html,x\">d</a>")
+PAYLOAD = (
+    '<img src=x onerror="alert(1)"> <script>alert(2)</script> [l](javascript:alert(3)) '
+    '<svg onload=alert(4)></svg> <iframe src=x></iframe> <a href="data:text/html,x">d</a>'
+)
 
 
 def sanitized(*cells, **metadata):
@@ -26,11 +28,13 @@ def test_markdown_keeps_its_text_and_loses_every_active_part():
 
 
 def test_outputs_keep_plain_text_and_images_and_lose_active_types():
-    outputs = [new_output("display_data", {"text/html": "<b>b</b><script>alert(1)</script>", "text/plain": "t"}),
-               new_output("display_data", {"application/javascript": "alert(2)"}),
-               new_output("display_data", {"image/svg+xml": "<svg onload='alert(3)'/>", "image/png": "iVBORw0KGgo="}),
-               new_output("display_data", {"image/png": "\"><script>alert(4)</script>"}),
-               new_output("display_data", {"application/vnd.jupyter.widget-view+json": {"model_id": "m"}})]
+    outputs = [
+        new_output("display_data", {"text/html": "<b>b</b><script>alert(1)</script>", "text/plain": "t"}),
+        new_output("display_data", {"application/javascript": "alert(2)"}),
+        new_output("display_data", {"image/svg+xml": "<svg onload='alert(3)'/>", "image/png": "iVBORw0KGgo="}),
+        new_output("display_data", {"image/png": '"><script>alert(4)</script>'}),
+        new_output("display_data", {"application/vnd.jupyter.widget-view+json": {"model_id": "m"}}),
+    ]
     cell = sanitized(new_code_cell("x", outputs=outputs), widgets={"state": {"m": {}}})
     data = [o["data"] for o in cell.cells[0].outputs]
     assert data[0] == {"text/html": "<b>b</b>", "text/plain": "t"}
@@ -45,8 +49,10 @@ def test_raw_html_cells_and_instructor_cells():
     raw = new_raw_cell("<script>alert(1)</script>", metadata={"raw_mimetype": "text/html", "format": "text/html"})
     assert sanitized(raw).cells[0].metadata == {}
     from nbgrader.utils import compute_checksum
-    mine = new_markdown_cell("YOUR ANSWER HERE", metadata={"nbgrader": {"grade": True, "solution": True,
-                                                                                "grade_id": "q", "points": 1}})
+
+    mine = new_markdown_cell(
+        "YOUR ANSWER HERE", metadata={"nbgrader": {"grade": True, "solution": True, "grade_id": "q", "points": 1}}
+    )
     mine.metadata.nbgrader["checksum"] = compute_checksum(mine)
     assert sanitized(mine).cells[0].source == "YOUR ANSWER HERE"  # unchanged: nbgrader still scores it blank
 

@@ -3,6 +3,7 @@
 Each test guards one correction: a number stated in the text agrees with an independent computation, a
 threshold is stated the way the code applies it, an initialization claim matches what the code does.
 """
+
 import re
 from math import erf, sqrt
 
@@ -34,8 +35,9 @@ def bayes_accuracy(noise, samples=1_000_000, seed=0):
 @pytest.mark.parametrize("name, noise", [("wavy_small", 0.25), ("wavy_large", 0.1)])
 def test_bayes_accuracy_stated_and_right(name, noise):
     text = markdown(REGULARIZATION)
-    stated = re.findall(rf"Bayes accuracy of `{name}` is about (\d+\.\d) %", text) or \
-        re.findall(rf"for `{name}` \(noise {noise}\) it is about (\d+\.\d) %", text)
+    stated = re.findall(rf"Bayes accuracy of `{name}` is about (\d+\.\d) %", text) or re.findall(
+        rf"for `{name}` \(noise {noise}\) it is about (\d+\.\d) %", text
+    )
     assert stated, f"the regularization notebook should state the Bayes accuracy of {name}"
     assert abs(float(stated[0]) - bayes_accuracy(noise)) < 0.2, (stated[0], bayes_accuracy(noise))
 
@@ -68,7 +70,7 @@ def test_gradient_check_thresholds_stated_as_the_code_applies_them():
     exponents = {int(e) for e in re.findall(r"\*\*(?:below|between|)\s*\$10\^\{(-\d+)\}", text)}
     exponents |= {int(e) for e in re.findall(r"and \$10\^\{(-\d+)\}\$\*\*", text)}
     assert exponents == {-7, -5}, exponents
-    summary = text[text.index("## Summary"):]
+    summary = text[text.index("## Summary") :]
     assert "10^{-3}" not in summary, "the summary should not state a third threshold"
 
 
@@ -97,8 +99,11 @@ EXERCISE_NOTEBOOKS = sorted(path for path in NOTEBOOKS.glob("week*/*.ipynb") if 
 @pytest.mark.parametrize("path", EXERCISE_NOTEBOOKS, ids=[path.parent.name for path in EXERCISE_NOTEBOOKS])
 def test_every_expected_output_shows_values(path):
     """Each Expected output block prints values to compare (a line with a number that is not an OK line)."""
-    blocks = [source_text(c) for c in load(path)["cells"]
-              if c["cell_type"] == "markdown" and source_text(c).startswith("**Expected output**")]
+    blocks = [
+        source_text(c)
+        for c in load(path)["cells"]
+        if c["cell_type"] == "markdown" and source_text(c).startswith("**Expected output**")
+    ]
     assert blocks, f"{path.name} has no Expected output block"
     for block in blocks:
         body = block.split("```")[1]

@@ -1,5 +1,6 @@
 """No test cell ends in an expression that returns a value: nbgrader's validator (JupyterLab's Validate) reads
 such an output as a partial score and reports "partial credit" on correct work."""
+
 import ast
 import re
 

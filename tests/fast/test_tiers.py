@@ -1,4 +1,5 @@
 """`make test-fast` collects on a fresh clone: without the browser extra (selenium) and without slow tests."""
+
 import re
 import subprocess
 import sys
@@ -24,8 +25,9 @@ def fast_tier_arguments():
 def test_fast_tier_collects_without_selenium_and_without_slow_tests():
     arguments = fast_tier_arguments()
     assert "not slow" in arguments, arguments
-    result = subprocess.run([sys.executable, "-c", BLOCK_SELENIUM, *arguments, "--collect-only"],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCK_SELENIUM, *arguments, "--collect-only"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     collected = [line for line in result.stdout.splitlines() if "::" in line]
     assert collected and not any(line.startswith("tests/browser") for line in collected)

@@ -1,4 +1,5 @@
 """The course_utils twins of a notebook's exercises, and the refusing copy the launcher binds over them."""
+
 import os
 from pathlib import Path
 
@@ -18,8 +19,9 @@ ACTIVATIONS = Path(course_utils.__file__).parent / "activations.py"
 
 def test_each_notebook_s_twins_are_the_course_utils_functions_its_exercises_define():
     notebooks = REPO_ROOT / "notebooks"
-    assert notebook_twins(load(notebooks / "week2_numpy_basics" / "numpy_basics.ipynb")) == \
-        {"course_utils.activations": ["sigmoid", "softmax"]}
+    assert notebook_twins(load(notebooks / "week2_numpy_basics" / "numpy_basics.ipynb")) == {
+        "course_utils.activations": ["sigmoid", "softmax"]
+    }
     assert notebook_twins(load(notebooks / "week1_introduction" / "introduction.ipynb")) == {}
 
 
@@ -41,7 +43,7 @@ def test_the_launcher_binds_the_copy_read_only_over_the_module_and_its_compiled_
         assert b"TwinRefused('softmax')" in os.pread(found[0][0], 1 << 20, 0)
         args = sandbox.bwrap_arguments([ACTIVATIONS.parent], Path("/tmp/kernel"), [], budgets.Budget(), None, found)
         where = args.index("--ro-bind-data")
-        assert args[where + 1:where + 3] == [str(found[0][0]), paths[0]]
+        assert args[where + 1 : where + 3] == [str(found[0][0]), paths[0]]
         assert where > args.index("--ro-bind"), "the copy must be bound after (over) the package"
     finally:
         for fd, _ in found:

@@ -1,4 +1,5 @@
 """The verification preprocessor on small in-memory notebooks: verdicts, reasons, refusals."""
+
 import nbformat
 import numpy as np
 import pytest
@@ -20,8 +21,14 @@ def graded_cell(grade_id, *record_outputs, error=None):
     cell = new_code_cell("check_reference(ASSIGNMENT, 'grad', grad, cases)", outputs=list(record_outputs))
     if error:
         cell.outputs.append(new_output("error", ename="CheckFailure", evalue=error, traceback=[error]))
-    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 2, "grade_id": grade_id,
-                                 "schema_version": 3}
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "solution": False,
+        "locked": True,
+        "points": 2,
+        "grade_id": grade_id,
+        "schema_version": 3,
+    }
     return cell
 
 
@@ -61,8 +68,11 @@ def errors(cell):
 
 
 def honest_outputs(dw=DW, cost=SECRET):
-    return [record("grad(...) [visible]", DW, hidden=False), record("grad [four examples]", dw, inputs=(X,)),
-            record("cost [four examples]", cost, inputs=(X,))]
+    return [
+        record("grad(...) [visible]", DW, hidden=False),
+        record("grad [four examples]", dw, inputs=(X,)),
+        record("cost [four examples]", cost, inputs=(X,)),
+    ]
 
 
 def test_matching_records_keep_the_points(verify):
@@ -86,8 +96,10 @@ def test_hidden_reason_never_narrows_the_expected_value(verify, cost):
     cell = verify(graded_cell("test_grad", *honest_outputs(cost=cost)))
     [reason] = errors(cell)
     assert reason == "cost(...) is not within the tolerance of the expected value in hidden test case 'four examples'"
-    visible = cell_problem(records.from_outputs([record("cost [x]", cost, hidden=False)]),
-                           [{"label": "cost [x]", "hidden": False, "rtol": 1e-6, "atol": 1e-8, "value": SECRET}])
+    visible = cell_problem(
+        records.from_outputs([record("cost [x]", cost, hidden=False)]),
+        [{"label": "cost [x]", "hidden": False, "rtol": 1e-6, "atol": 1e-8, "value": SECRET}],
+    )
     assert "expected 0.12345679" in visible and "difference" in visible  # visible cases keep their detail
 
 
@@ -149,7 +161,6 @@ def small_course(tmp_path):
     folder.mkdir(parents=True)
     notebook = new_notebook(cells=[graded_cell("test_grad")])
 
-
     nbformat.write(notebook, folder / "nb.ipynb")
     return Course(tmp_path / "course"), notebook
 
@@ -162,7 +173,6 @@ def test_freshness_check_names_the_command(tmp_path):
     references.write(root / "demo" / "nb.json", "demo", "nb.ipynb", references.checksum(notebook), solution_records())
     assert references.problems(course, root=root) == []
     notebook.cells[0].source += "\n# edited"
-
 
     nbformat.write(notebook, course.source / "demo" / "nb.ipynb")
     [stale] = references.problems(course, root=root)
