@@ -120,12 +120,14 @@ def roster_problem(student, owner):
     except KeyError:
         entry = None
     if entry is None or entry.pw_name != student:
-        alike = sorted(p.pw_name for p in pwd.getpwall() if p.pw_name.lower() == student.lower() and p.pw_name != student)
+        alike = sorted(p.pw_name for p in pwd.getpwall()
+                       if p.pw_name.lower() == student.lower() and p.pw_name != student)
         if alike:
             return f"id {student!r} differs only in case from the account {alike[0]!r}: not collected"
         return f"no account named {student!r} (student ids are the hub's user names): not collected"
     if entry.pw_uid != owner:
-        return f"submitted under the name of {student} but owned by uid {owner}: not collected (someone else's submission?)"
+        return (f"submitted under the name of {student} but owned by uid {owner}: not collected "
+                "(someone else's submission?)")
     return ""
 
 
@@ -160,8 +162,9 @@ def _stage_folder(course, name, inbound_fd, staged, result, where):
         entries = sorted(os.listdir(folder_fd))
         extra = [e for e in entries if e not in wanted]
         if extra:
-            result.notes.append(f"{assignment}: {student}: {len(extra)} extra file(s) not taken (only the assignment's "
-                                f"notebooks are graded): {', '.join(map(repr, extra[:5]))}{' ...' if len(extra) > 5 else ''}")
+            shown = ", ".join(map(repr, extra[:5])) + (" ..." if len(extra) > 5 else "")
+            result.notes.append(f"{assignment}: {student}: {len(extra)} extra file(s) not taken (only the "
+                                f"assignment's notebooks are graded): {shown}")
         files, changed = {}, [info.st_ctime_ns]
         for entry in sorted(set(entries) & wanted):
             data, ctime, reason = _read_held(entry, folder_fd, info.st_uid)

@@ -143,7 +143,8 @@ def return_feedback(course, assignments=None):
         good = [s for s in students if not bad[s]]
         if not good:
             continue
-        excluded = [f"--CourseDirectory.student_id_exclude={','.join(s for s in bad if bad[s])}"] if len(good) < len(students) else []
+        skipped = ",".join(s for s in students if bad[s])
+        excluded = [f"--CourseDirectory.student_id_exclude={skipped}"] if skipped else []
         result = course.nbgrader("release_feedback", assignment, *excluded)
         if result.returncode != 0:
             problems.append((assignment, f"nbgrader release_feedback failed:\n{(result.stdout + result.stderr)[-1500:]}"))

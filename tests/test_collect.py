@@ -332,7 +332,8 @@ def test_exchange_takes_only_notebooks_of_folders_owned_by_the_student_they_name
     result = collect_exchange(course, exchange, [ASSIGNMENT])
     assert [student for student, _ in result.collected] == [ME], result.lines()
     assert any("owned by uid" in reason for _, reason in result.problems), result.lines()
-    assert sorted(p.name for p in (course.submitted / ME / ASSIGNMENT).iterdir()) == [NOTEBOOK, "submission_secret.txt", "timestamp.txt"]
+    taken = sorted(p.name for p in (course.submitted / ME / ASSIGNMENT).iterdir())
+    assert taken == [NOTEBOOK, "submission_secret.txt", "timestamp.txt"]
     assert any("helper.py" in note and "secret.txt" in note for note in result.notes), result.lines()
     assert not (course.submitted / "daemon").exists()
 
@@ -344,7 +345,9 @@ _SWAP = {}
 
 def _swap_on_access(event, args):
     """Audit hook: when the armed name is first opened or listed, swap the student's folder for a link."""
-    if not _SWAP or event not in ("open", "os.listdir", "os.scandir") or not args or not isinstance(args[0], (str, bytes, os.PathLike)):
+    if not _SWAP or event not in ("open", "os.listdir", "os.scandir") or not args:
+        return
+    if not isinstance(args[0], (str, bytes, os.PathLike)):
         return
     if os.path.basename(os.fsdecode(os.fspath(args[0]))) != _SWAP["when"]:
         return
@@ -364,7 +367,8 @@ def test_a_folder_swapped_for_a_link_to_the_instructors_source_is_never_read(cou
     student wins with inotify and a padded folder; here made deterministic)."""
     exchange = tmp_path / "exchange"
     folder = write_inbound(exchange, ME, now_stamp(), notebook_bytes("my own blank work"))
-    _SWAP.update(folder=folder, target=course.source / ASSIGNMENT, when=folder.name if moment == "folder opened" else NOTEBOOK)
+    _SWAP.update(folder=folder, target=course.source / ASSIGNMENT,
+                 when=folder.name if moment == "folder opened" else NOTEBOOK)
     try:
         result = collect_exchange(course, exchange, [ASSIGNMENT])
     finally:
@@ -388,7 +392,7 @@ def test_a_backdated_missing_or_malformed_timestamp_never_makes_a_submission_ear
     before = datetime.now(timezone.utc) - timedelta(seconds=5)
     result = collect_exchange(course, exchange, [ASSIGNMENT])
     assert [student for student, _ in result.collected] == [ME], result.lines()
-    assert recorded_time(course, ME) >= before, (course.submitted / ME / ASSIGNMENT / "timestamp.txt").read_text()
+    assert recorded_time(course, ME) >= before, result.lines()
     assert any("timestamp.txt" in reason for _, reason in result.problems), result.lines()
 
 
@@ -426,7 +430,8 @@ def test_the_course_id_comes_from_the_configuration(course, tmp_path):
     (mine / "helper.py").write_text("print('run me')\n")
     result = collect_exchange(course, exchange, [ASSIGNMENT])
     assert [student for student, _ in result.collected] == [ME], result.lines()
-    assert sorted(p.name for p in (course.submitted / ME / ASSIGNMENT).iterdir()) == [NOTEBOOK, "submission_secret.txt", "timestamp.txt"]
+    taken = sorted(p.name for p in (course.submitted / ME / ASSIGNMENT).iterdir())
+    assert taken == [NOTEBOOK, "submission_secret.txt", "timestamp.txt"]
 
 
 def test_a_missing_inbound_folder_fails_closed(course, tmp_path):

@@ -85,8 +85,8 @@ def test_one_students_missing_or_malformed_files_never_stop_anothers_feedback(tm
     course = copy_course(tmp_path / "course")
     monkeypatch.setenv("COURSE_EXCHANGE", str(tmp_path / "exchange"))
     (tmp_path / "exchange").mkdir()
-    students = {"aa_no_timestamp": ("timestamp.txt", None), "ab_binary_secret": ("submission_secret.txt", b"\xff\xfe"),
-                "zz_honest": (None, None)}
+    students = {"aa_no_timestamp": ("timestamp.txt", None), "zz_honest": (None, None),
+                "ab_binary_secret": ("submission_secret.txt", b"\xff\xfe")}
     for student, (name, content) in students.items():
         (course.submitted / student / ASSIGNMENT).mkdir(parents=True)
         folder = course.feedback_dir / student / ASSIGNMENT
