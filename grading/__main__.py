@@ -96,7 +96,12 @@ def main(argv=None):
             if args.command == "publish":
                 lines = exchange.publish(course, args.assignments or course.assignments(), args.force)
             elif args.command == "return-feedback":
-                lines = exchange.return_feedback(course) or ["no generated feedback to return (run `make feedback`)"]
+                lines, problems = exchange.return_feedback(course)
+                lines = lines or ["no generated feedback to return (run `make feedback`)"]
+                lines += [f"PROBLEM    {collect.printable(who)}: {collect.printable(why)}" for who, why in problems]
+                if problems:
+                    print("\n".join(lines))
+                    return 1
             else:
                 lines = exchange.status(course)
         except exchange.PublishError as exc:

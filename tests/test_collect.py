@@ -2,12 +2,19 @@
 
 import hashlib
 import json
+import os
+import pwd
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+import unprivileged
 
 from grading.__main__ import main
 from grading.course import copy_course, single_thread_env
@@ -15,6 +22,7 @@ from grading.pipeline.collect import CollectError, collect_downloads, collect_ex
 
 ASSIGNMENT = "week2_numpy_basics"
 NOTEBOOK = "numpy_basics.ipynb"
+ME = pwd.getpwuid(os.getuid()).pw_name  # the account running the tests: it owns what they write
 
 
 @pytest.fixture
@@ -200,30 +208,61 @@ def test_missing_exchange_folder_is_a_problem(course, tmp_path):
         collect_exchange(course, tmp_path, ["week9_nothing"])
 
 
-def write_inbound(exchange, student, timestamp, data):
-    """A submission laid out exactly as nbgrader 0.9.6's ``ExchangeSubmit.copy_files`` leaves it."""
-    folder = exchange / "nn-from-scratch" / "inbound" / f"{student}+{ASSIGNMENT}+{timestamp}+AbCdEfGh-_12"
+def write_inbound(exchange, student, timestamp, data, course_id="nn-from-scratch", stamp=True):
+    """A submission laid out as nbgrader 0.9.6's ``ExchangeSubmit.copy_files`` leaves it (``stamp``: the
+    content of ``timestamp.txt``, ``None`` for none, by default the one in the folder name)."""
+    inbound = exchange / course_id / "inbound"
+    inbound.mkdir(parents=True, exist_ok=True)
+    folder = inbound / f"{student}+{ASSIGNMENT}+{timestamp}+AbCdEfGh-_12"
     folder.mkdir()
     (folder / NOTEBOOK).write_bytes(data)
-    (folder / "timestamp.txt").write_text(timestamp)
+    if stamp is not None:
+        (folder / "timestamp.txt").write_text(timestamp if stamp is True else stamp)
     (folder / "submission_secret.txt").write_text("0" * 128)
+    return folder
+
+
+def now_stamp(offset=0.0):
+    """nbgrader's own timestamp format, ``offset`` seconds from now."""
+    return (datetime.now(timezone.utc) + timedelta(seconds=offset)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+
+
+def recorded_time(course, student):
+    return datetime.strptime(
+        (course.submitted / student / ASSIGNMENT / "timestamp.txt").read_text(), "%Y-%m-%d %H:%M:%S.%f %Z"
+    ).replace(tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def shared(tmp_path):
+    """A folder every user may enter (pytest's own are root's only), for an exchange and students' homes."""
+    folder = Path(tempfile.mkdtemp(prefix="nn-exchange-"))
+    os.chmod(folder, 0o755)
+    yield folder
+    shutil.rmtree(folder)
 
 
 @pytest.mark.slow
-def test_exchange_round_trip(course, tmp_path):
-    """Two students submit with nbgrader itself, two entries are written by hand, then nbgrader collects.
+def test_exchange_round_trip(course, shared):
+    """Two Unix users submit with nbgrader itself (the second as an ordinary user, when the tests run as
+    root), after an earlier attempt of the first; nbgrader then collects each one's latest submission.
 
     The release is laid out by hand as ``nbgrader release_assignment`` does (outbound/ and inbound/)
     with the source notebook: collection never reads cells, and each nbgrader start costs 3-4 s.
     """
-    exchange = tmp_path / "exchange"
+    exchange = shared / "exchange"
     shutil.copytree(course.source / ASSIGNMENT, exchange / "nn-from-scratch" / "outbound" / ASSIGNMENT)
     (exchange / "nn-from-scratch" / "inbound").mkdir()
+    os.chmod(exchange, 0o1777)  # as deploy/hub.py and nbgrader's release leave them
+    os.chmod(exchange / "nn-from-scratch" / "inbound", 0o3733)
     shutil.copytree(course.source / ASSIGNMENT, course.release_dir / ASSIGNMENT)
+    write_inbound(exchange, ME, now_stamp(), notebook_bytes("my earlier attempt"))
+    time.sleep(0.05)
 
+    students = [ME] + (["nobody"] if os.geteuid() == 0 else [])
     submits, sent = [], {}
-    for student in ("alice", "bob"):
-        home = tmp_path / student
+    for student in students:
+        home = shared / student
         shutil.copytree(course.release_dir / ASSIGNMENT, home / ASSIGNMENT)
         sent[student] = notebook_bytes(student)
         (home / ASSIGNMENT / NOTEBOOK).write_bytes(sent[student])
@@ -238,30 +277,36 @@ def test_exchange_round_trip(course, tmp_path):
             "--student",
             student,
             f"--Exchange.root={exchange}",
-            f"--Exchange.cache={tmp_path / 'cache'}",
+            f"--Exchange.cache={home / 'cache'}",
         ]
-        submits.append(
-            subprocess.Popen(
-                command, cwd=home, env=single_thread_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        if student == ME:
+            submits.append(
+                subprocess.Popen(
+                    command,
+                    cwd=home,
+                    env=single_thread_env(),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
             )
-        )
+        else:
+            unprivileged.chown_tree(home)
+            done = unprivileged.run(command, home=home, extra_paths=[exchange, home], timeout=120)
+            assert done.returncode == 0, done.stdout + done.stderr
     for process in submits:
         output = process.communicate()[0]
         assert process.returncode == 0, output
-    write_inbound(exchange, "alice", "2000-01-01 00:00:00.000000 UTC", notebook_bytes("alice's stale attempt"))
-    write_inbound(exchange, "carol", "2099-01-01 00:00:00.000000 UTC", notebook_bytes("carol"))
-    sent["carol"] = notebook_bytes("carol")
 
     first = collect_exchange(course, exchange, [ASSIGNMENT])
     assert first.problems == [], first.lines()
-    assert sorted(first.collected) == [(s, course.submitted / s / ASSIGNMENT) for s in ("alice", "bob", "carol")]
+    assert sorted(first.collected) == [(s, course.submitted / s / ASSIGNMENT) for s in sorted(students)]
     for student, data in sent.items():
         assert submitted(course, student).read_bytes() == data, f"{student} got the wrong submission"
-    assert (course.submitted / "alice" / ASSIGNMENT / "timestamp.txt").read_text() != "2000-01-01 00:00:00.000000 UTC"
 
     second = collect_exchange(course, exchange, [ASSIGNMENT])
     assert second.problems == [] and second.collected == []
-    assert sorted(student for student, _ in second.unchanged) == ["alice", "bob", "carol"]
+    assert sorted(student for student, _ in second.unchanged) == sorted(students)
 
 
 def overlapping_zip(path, member, copies):
@@ -305,28 +350,124 @@ def test_ids_starting_with_a_dash_and_control_characters_are_refused_and_printed
 
 @pytest.mark.slow
 def test_exchange_takes_only_notebooks_of_folders_owned_by_the_student_they_name(course, tmp_path):
-    """``daemon`` is a Unix user: a folder under that name owned by root (the test runs as root, or by
-    whoever runs it) is not theirs.  Extra files and links in a submission are not taken."""
-    import os
-    import pwd
-
-    daemon = pwd.getpwnam("daemon").pw_uid if "daemon" in {p.pw_name for p in pwd.getpwall()} else None
-    if daemon is None or daemon == os.getuid():
+    """``daemon`` is a Unix user: a folder under that name owned by whoever runs the tests is not theirs.
+    Extra files and links in a submission are not taken."""
+    if "daemon" not in {p.pw_name for p in pwd.getpwall()} or ME == "daemon":
         pytest.skip("needs a Unix user 'daemon' other than the one running the tests")
     exchange = tmp_path / "exchange"
-    (exchange / "nn-from-scratch" / "inbound").mkdir(parents=True)
-    write_inbound(exchange, "daemon", "2099-01-01 00:00:00.000000 UTC", notebook_bytes("forged"))
-    write_inbound(exchange, "erin", "2099-01-01 00:00:00.000000 UTC", notebook_bytes("erin"))
-    erin = next((exchange / "nn-from-scratch" / "inbound").glob("erin+*"))
-    (erin / "helper.py").write_text("print('run me')\n")
-    (erin / "secret.txt").symlink_to("/etc/passwd")
+    write_inbound(exchange, "daemon", now_stamp(), notebook_bytes("forged"))
+    mine = write_inbound(exchange, ME, now_stamp(), notebook_bytes(ME))
+    (mine / "helper.py").write_text("print('run me')\n")
+    (mine / "secret.txt").symlink_to("/etc/passwd")
     result = collect_exchange(course, exchange, [ASSIGNMENT])
-    assert [student for student, _ in result.collected] == ["erin"], result.lines()
+    assert [student for student, _ in result.collected] == [ME], result.lines()
     assert any("owned by uid" in reason for _, reason in result.problems), result.lines()
-    assert sorted(p.name for p in (course.submitted / "erin" / ASSIGNMENT).iterdir()) == [
-        NOTEBOOK,
-        "submission_secret.txt",
-        "timestamp.txt",
-    ]
-    assert any("helper.py" in note for note in result.notes) and any("secret.txt" in note for note in result.notes)
+    taken = sorted(p.name for p in (course.submitted / ME / ASSIGNMENT).iterdir())
+    assert taken == [NOTEBOOK, "submission_secret.txt", "timestamp.txt"]
+    assert any("helper.py" in note and "secret.txt" in note for note in result.notes), result.lines()
     assert not (course.submitted / "daemon").exists()
+
+
+# ---- Attacks on the way in (issue 17: red team #3, #6, #7, #12 and the course id) ------------------
+
+_SWAP = {}
+
+
+def _swap_on_access(event, args):
+    """Audit hook: when the armed name is first opened or listed, swap the student's folder for a link."""
+    if not _SWAP or event not in ("open", "os.listdir", "os.scandir") or not args:
+        return
+    if not isinstance(args[0], (str, bytes, os.PathLike)):
+        return
+    if os.path.basename(os.fsdecode(os.fspath(args[0]))) != _SWAP["when"]:
+        return
+    folder, target = _SWAP.pop("folder"), _SWAP.pop("target")
+    _SWAP.clear()  # disarmed before the swap, whose own calls are audited too
+    os.rename(folder, folder.with_name(".moved"))
+    os.symlink(target, folder)
+
+
+sys.addaudithook(_swap_on_access)
+
+
+@pytest.mark.parametrize("moment", ["folder opened", "notebook opened"])
+def test_a_folder_swapped_for_a_link_to_the_instructors_source_is_never_read(course, tmp_path, moment):
+    """Red team #3: the student swaps their own inbound folder for a link to ``notebooks/<assignment>``
+    right when collect first opens the folder, or right when it opens the notebook in it (a race the
+    student wins with inotify and a padded folder; here made deterministic)."""
+    exchange = tmp_path / "exchange"
+    folder = write_inbound(exchange, ME, now_stamp(), notebook_bytes("my own blank work"))
+    _SWAP.update(
+        folder=folder, target=course.source / ASSIGNMENT, when=folder.name if moment == "folder opened" else NOTEBOOK
+    )
+    try:
+        result = collect_exchange(course, exchange, [ASSIGNMENT])
+    finally:
+        _SWAP.clear()
+    assert folder.is_symlink(), "the swap did not happen"
+    source = (course.source / ASSIGNMENT / NOTEBOOK).read_bytes()
+    taken = submitted(course, ME).read_bytes() if submitted(course, ME).exists() else b""
+    assert taken != source and b"BEGIN SOLUTION" not in taken, result.lines()
+    if moment == "folder opened":
+        assert result.collected == [] and any("a link" in reason for _, reason in result.problems), result.lines()
+    else:
+        assert taken == notebook_bytes("my own blank work"), result.lines()
+
+
+@pytest.mark.parametrize("stamp", ["2000-01-01 00:00:00.000000 UTC", None, "yesterday, honest"])
+def test_a_backdated_missing_or_malformed_timestamp_never_makes_a_submission_earlier(course, tmp_path, stamp):
+    """Red team #6: the folder name and ``timestamp.txt`` are the student's; the time recorded is the
+    exchange's (the change times no user can set back), and the disagreement is reported."""
+    exchange = tmp_path / "exchange"
+    write_inbound(exchange, ME, "2000-01-01 00:00:00.000000 UTC", notebook_bytes(ME), stamp=stamp)
+    before = datetime.now(timezone.utc) - timedelta(seconds=5)
+    result = collect_exchange(course, exchange, [ASSIGNMENT])
+    assert [student for student, _ in result.collected] == [ME], result.lines()
+    assert recorded_time(course, ME) >= before, result.lines()
+    assert any("timestamp.txt" in reason for _, reason in result.problems), result.lines()
+
+
+def test_an_honest_timestamp_is_kept_and_a_later_submission_wins(course, tmp_path):
+    exchange = tmp_path / "exchange"
+    write_inbound(exchange, ME, now_stamp(-0.5), notebook_bytes("first"))
+    time.sleep(0.05)
+    stamp = now_stamp()
+    write_inbound(exchange, ME, stamp, notebook_bytes("second"))
+    result = collect_exchange(course, exchange, [ASSIGNMENT])
+    assert result.problems == [] and submitted(course, ME).read_bytes() == notebook_bytes("second"), result.lines()
+    assert (course.submitted / ME / ASSIGNMENT / "timestamp.txt").read_text() == stamp
+
+
+def test_ids_off_the_roster_are_reported_and_not_collected(course, tmp_path):
+    """Red team #7: folders for a case variant of a real account, an id with no account and ``@A1``."""
+    exchange = tmp_path / "exchange"
+    phantoms = [ME.upper() if ME.upper() != ME else ME.lower(), "nobody-on-roster", "@A1"]
+    for student in phantoms:
+        write_inbound(exchange, student, now_stamp(), notebook_bytes(student))
+    result = collect_exchange(course, exchange, [ASSIGNMENT])
+    assert result.collected == [] and not course.submitted.exists(), result.lines()
+    assert len(result.problems) == 3, result.lines()
+    assert "case" in " ".join(reason for _, reason in result.problems)
+
+
+def test_the_course_id_comes_from_the_configuration(course, tmp_path):
+    """With another course id in nbgrader_config.py, collect still checks owners and takes only
+    notebooks (it once looked for a hard-coded id, found nothing and let nbgrader take everything)."""
+    config = course.root / "nbgrader_config.py"
+    config.write_text(config.read_text().replace('course_id = "nn-from-scratch"', 'course_id = "nn-2027"'))
+    exchange = tmp_path / "exchange"
+    write_inbound(exchange, "nobody-on-roster", now_stamp(), notebook_bytes("phantom"), course_id="nn-2027")
+    mine = write_inbound(exchange, ME, now_stamp(), notebook_bytes(ME), course_id="nn-2027")
+    (mine / "helper.py").write_text("print('run me')\n")
+    result = collect_exchange(course, exchange, [ASSIGNMENT])
+    assert [student for student, _ in result.collected] == [ME], result.lines()
+    taken = sorted(p.name for p in (course.submitted / ME / ASSIGNMENT).iterdir())
+    assert taken == [NOTEBOOK, "submission_secret.txt", "timestamp.txt"]
+
+
+def test_a_missing_inbound_folder_fails_closed(course, tmp_path):
+    exchange = tmp_path / "exchange"
+    (exchange / "nn-from-scratch" / "outbound").mkdir(parents=True)
+    result = collect_exchange(course, exchange, [ASSIGNMENT])
+    assert result.collected == [] and not course.submitted.exists()
+    assert any("inbound" in str(path) + reason for path, reason in result.problems), result.lines()

@@ -75,7 +75,8 @@ def test_publish_then_status_and_nbgrader_list(released):
     outbound = root / "nn-from-scratch" / "outbound" / ASSIGNMENT
     published = sorted(p.name for p in outbound.iterdir())
     assert published == sorted(p.name for p in exchange.published_files(course, ASSIGNMENT))
-    assert oct((root / "nn-from-scratch" / "inbound").stat().st_mode & 0o777) == "0o733"  # write, no listing
+    # write, no listing; sticky: nobody renames or deletes another's submission folder (red team #17)
+    assert oct((root / "nn-from-scratch" / "inbound").stat().st_mode & 0o7777) == "0o3733"
     again = grading(course, "publish", ASSIGNMENT, env=env)
     assert again.returncode == 1 and "FORCE=1" in again.stderr
     listing = subprocess.run(
@@ -85,3 +86,31 @@ def test_publish_then_status_and_nbgrader_list(released):
     status = grading(course, "status", env=env)
     row = next(line for line in status.stdout.splitlines() if line.startswith(ASSIGNMENT))
     assert row.split()[1:3] == ["ok", "yes"], status.stdout
+
+
+def test_one_students_missing_or_malformed_files_never_stop_anothers_feedback(tmp_path, monkeypatch):
+    """Red team #12: a submission without ``timestamp.txt`` (or with a secret that is not text) made
+    ``make return-feedback`` exit part-way; the others' feedback is returned and the bad ones reported."""
+    course = copy_course(tmp_path / "course")
+    monkeypatch.setenv("COURSE_EXCHANGE", str(tmp_path / "exchange"))
+    (tmp_path / "exchange").mkdir()
+    students = {
+        "aa_no_timestamp": ("timestamp.txt", None),
+        "zz_honest": (None, None),
+        "ab_binary_secret": ("submission_secret.txt", b"\xff\xfe"),
+    }
+    for student, (name, content) in students.items():
+        (course.submitted / student / ASSIGNMENT).mkdir(parents=True)
+        folder = course.feedback_dir / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / "numpy_basics.html").write_text(f"<p>feedback of {student}</p>")
+        (folder / "timestamp.txt").write_text("2026-12-06 10:00:00.000000 UTC")
+        (folder / "submission_secret.txt").write_text(student * 8)
+        if name:
+            (folder / name).unlink()
+            if content is not None:
+                (folder / name).write_bytes(content)
+    lines, problems = exchange.return_feedback(course, [ASSIGNMENT])
+    returned = [p.read_text() for p in (tmp_path / "exchange" / "nn-from-scratch" / "feedback").glob("*.html")]
+    assert returned == ["<p>feedback of zz_honest</p>"], (lines, problems)
+    assert sorted(student for student, _ in problems) == ["aa_no_timestamp", "ab_binary_secret"], problems

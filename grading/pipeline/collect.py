@@ -4,7 +4,9 @@ Two sources: nbgrader's exchange folder (``nbgrader collect`` does the work, on 
 folder of files downloaded from a learning platform, one ``.ipynb`` or ``.zip`` per student with the
 student id in the file name.  Every file that cannot be used is reported, never skipped in silence;
 an existing submission with different content is never replaced without ``force``; files are copied
-byte for byte.  Only the assignment's notebooks are taken (regular files, no link followed); a zip
+byte for byte.  Only the assignment's notebooks are taken (regular files, no link followed; an exchange
+folder is opened once and read through that handle, its id must be the Unix account owning it, and its
+time is the exchange's, never an earlier ``timestamp.txt``); a zip
 is checked before anything is read from it (one member per notebook, no overlapping or duplicated
 entries, a cap on the uncompressed total); a student id never starts with ``-`` nor holds control
 characters, and names are printed escaped.
@@ -17,9 +19,14 @@ import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 
+from nbgrader.utils import parse_utc
+
 from grading.course import NBGRADER_FILES
+from grading.pipeline.exchange import PublishError
+from grading.pipeline.exchange import settings as exchange_settings
 
 # A leading id of letters, digits, dots and dashes, up to the first "_": "s1234567_week2_numpy_basics.ipynb".
 DEFAULT_PATTERN = r"^(?P<student>[A-Za-z0-9.-]+)_"
@@ -85,86 +92,160 @@ def _log_records(text):
     return [tuple(record) for record in records]
 
 
-def _copy_regular(source, target):
-    """Copy the regular file ``source`` (never through a link) to ``target``; ``""`` or why not."""
+# Students own their folders in inbound/ and may swap or change them at any moment: each is opened once,
+# no link followed, and everything is read relative to that handle.
+FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+# nbgrader submit takes its time before copying the files; timestamp.txt may be this much older than the folder.
+GRACE = timedelta(seconds=60)
+
+
+def _read_held(name, folder_fd, owner):
+    """``(bytes, ctime_ns, "")`` of the regular file ``name`` in the open folder, or ``(None, 0, why not)``."""
     try:
-        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = os.open(name, FILE_FLAGS, dir_fd=folder_fd)
     except OSError as exc:
-        return f"not taken: {exc.strerror.lower()} (a link?)"
+        return None, 0, f"not taken: {exc.strerror.lower()} (a link?)"
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            return "not taken: not a regular file"
-        if info.st_size > MAX_NOTEBOOK_BYTES:
-            return f"not taken: {info.st_size} bytes, over the {MAX_NOTEBOOK_BYTES}-byte limit"
-        target.write_bytes(handle.read())
+            return None, 0, "not taken: not a regular file"
+        if info.st_uid != owner:
+            return None, 0, f"not taken: owned by uid {info.st_uid}, not by the student"
+        data = handle.read(MAX_NOTEBOOK_BYTES + 1)
+        if len(data) > MAX_NOTEBOOK_BYTES:
+            return None, 0, f"not taken: over the {MAX_NOTEBOOK_BYTES}-byte limit"
+        return data, os.fstat(fd).st_ctime_ns, ""
+
+
+def roster_problem(student, owner):
+    """Why the folder of ``student`` owned by ``owner`` is not taken, or ``""``: on a one-machine hub the
+    roster is the Unix accounts, and a student id is the account name, case-exact."""
+    try:
+        entry = pwd.getpwnam(student)
+    except KeyError:
+        entry = None
+    if entry is None or entry.pw_name != student:
+        alike = sorted(
+            p.pw_name for p in pwd.getpwall() if p.pw_name.lower() == student.lower() and p.pw_name != student
+        )
+        if alike:
+            return f"id {student!r} differs only in case from the account {alike[0]!r}: not collected"
+        return f"no account named {student!r} (student ids are the hub's user names): not collected"
+    if entry.pw_uid != owner:
+        return (
+            f"submitted under the name of {student} but owned by uid {owner}: not collected "
+            "(someone else's submission?)"
+        )
     return ""
 
 
-def stage_inbound(course, inbound, staged, assignments, result):
-    """Copy the trusted part of an exchange's ``inbound/`` into ``staged``: for each submission folder
-    whose student id is valid and, where that id is a Unix user, is owned by that user, only the
-    assignment's notebooks and nbgrader's own files (``NBGRADER_FILES``).  Everything else is a reported problem."""
-    staged.mkdir(parents=True)
-    for folder in sorted(inbound.iterdir()):
-        parts = folder.name.split("+")
-        if len(parts) < 3 or parts[1] not in assignments:
-            continue
-        student, assignment = parts[0], parts[1]
-        if not VALID_ID.match(student):
-            result.problems.append(
-                (
-                    folder,
-                    f"student id {student!r} is not usable (letters, digits, '.', '_', '@', "
-                    "'-', not first); not collected",
-                )
-            )
-            continue
-        if folder.is_symlink() or not folder.is_dir():
-            result.problems.append((folder, "not a folder (a link?); not collected"))
-            continue
-        try:
-            owner = pwd.getpwnam(student).pw_uid
-        except KeyError:
-            owner = None
-        if owner is not None and folder.lstat().st_uid != owner:
-            result.problems.append(
-                (
-                    folder,
-                    f"submitted under the name of {student} but owned by uid "
-                    f"{folder.lstat().st_uid}: not collected (someone else's submission?)",
-                )
-            )
-            continue
-        target = staged / folder.name
-        target.mkdir()
+def submission_time(asserted, changed):
+    """``(time, problem)``: ``timestamp.txt`` (``asserted``, bytes or ``None``) when it agrees with the time
+    the exchange last changed the folder (``changed``, which no user can set back), else that time."""
+    try:
+        claimed = parse_utc(asserted.decode("utf-8").strip()).replace(tzinfo=timezone.utc)
+    except (AttributeError, ValueError, OverflowError, TypeError):
+        return changed, (
+            "no timestamp.txt" if asserted is None else "timestamp.txt is malformed"
+        ) + f": recorded the exchange's time {changed:%Y-%m-%d %H:%M:%S} UTC"
+    if not changed - GRACE <= claimed <= changed + GRACE:
+        return changed, (
+            f"timestamp.txt says {claimed:%Y-%m-%d %H:%M:%S} UTC but the exchange last changed the folder "
+            f"at {changed:%Y-%m-%d %H:%M:%S} UTC: recorded the exchange's time"
+        )
+    return claimed, ""
+
+
+def _stage_folder(course, name, inbound_fd, staged, result, where):
+    student, assignment = name.split("+")[:2]
+    try:
+        folder_fd = os.open(name, FOLDER_FLAGS | os.O_NONBLOCK, dir_fd=inbound_fd)
+    except OSError:
+        result.problems.append((where, "not a folder (a link?); not collected"))
+        return
+    try:
+        info = os.fstat(folder_fd)
+        problem = roster_problem(student, info.st_uid)
+        if problem:
+            result.problems.append((where, problem))
+            return
         wanted = set(course.notebooks(assignment)) | set(NBGRADER_FILES)
-        for path in sorted(folder.rglob("*")):
-            relative = str(path.relative_to(folder))
-            if path.is_dir() and not path.is_symlink():
+        entries = sorted(os.listdir(folder_fd))
+        extra = [e for e in entries if e not in wanted]
+        if extra:
+            shown = ", ".join(map(repr, extra[:5])) + (" ..." if len(extra) > 5 else "")
+            result.notes.append(
+                f"{assignment}: {student}: {len(extra)} extra file(s) not taken (only the "
+                f"assignment's notebooks are graded): {shown}"
+            )
+        files, changed = {}, [info.st_ctime_ns]
+        for entry in sorted(set(entries) & wanted):
+            data, ctime, reason = _read_held(entry, folder_fd, info.st_uid)
+            if reason:
+                result.problems.append((where / entry, reason))
+            else:
+                files[entry], changed = data, changed + [ctime]
+        changed.append(os.fstat(folder_fd).st_ctime_ns)
+    finally:
+        os.close(folder_fd)
+    when, problem = submission_time(
+        files.pop("timestamp.txt", None), datetime.fromtimestamp(max(changed) / 1e9, timezone.utc)
+    )
+    if problem:
+        result.problems.append((where, f"{student}: {problem}"))
+    stamp = when.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    target = staged / f"{student}+{assignment}+{stamp}+{len(list(staged.iterdir()))}"
+    target.mkdir()
+    (target / "timestamp.txt").write_text(stamp)
+    for entry, data in files.items():
+        (target / entry).write_bytes(data)
+
+
+def stage_inbound(course, inbound, staged, assignments, result):
+    """Copy the trusted part of an exchange's ``inbound/`` into ``staged``: for each submission folder whose
+    student id is a Unix account (case-exact) that owns it, only the assignment's notebooks and nbgrader's
+    own files (``NBGRADER_FILES``), with the exchange's time.  Everything else is a reported problem."""
+    staged.mkdir(parents=True)
+    inbound_fd = os.open(inbound, FOLDER_FLAGS)
+    try:
+        if not os.fstat(inbound_fd).st_mode & stat.S_ISVTX:
+            result.notes.append(
+                f"{inbound} lacks the sticky bit: students can rename each other's folders (`make publish` sets it)"
+            )
+        for name in sorted(os.listdir(inbound_fd)):
+            parts = name.split("+")
+            if len(parts) < 3 or parts[1] not in assignments:
                 continue
-            if relative not in wanted:
-                result.notes.append(
-                    f"{assignment}: {student}: extra file {relative!r} not taken (only the "
-                    "assignment's notebooks are graded)"
+            if not VALID_ID.match(parts[0]):
+                result.problems.append(
+                    (
+                        inbound / name,
+                        f"student id {parts[0]!r} is not usable (letters, digits, '.', "
+                        "'_', '@', '-', not first); not collected",
+                    )
                 )
                 continue
-            reason = _copy_regular(path, target / relative)
-            if reason:
-                result.problems.append((path, reason))
+            _stage_folder(course, name, inbound_fd, staged, result, inbound / name)
+    finally:
+        os.close(inbound_fd)
 
 
 def collect_exchange(course, exchange_root, assignments=None):
     """``nbgrader collect --update`` from the exchange at ``exchange_root`` for each assignment.
 
     nbgrader takes each student's latest submission and replaces an older one already collected.
-    It works on a staged copy of ``inbound/`` (:func:`stage_inbound`), so only notebooks of folders
-    owned by the students they name reach ``submitted/``.
+    It works only on a staged copy of ``inbound/`` (:func:`stage_inbound`), so only notebooks of folders
+    owned by the students they name reach ``submitted/``; the course id is the configured one.
     """
     exchange_root = Path(exchange_root).resolve()
     unknown = sorted(set(assignments or []) - set(course.assignments()))
     if unknown:
         raise CollectError(f"unknown assignment(s) {unknown}; choose from {course.assignments()}")
+    try:
+        course_id = exchange_settings(course).course_id
+    except PublishError as exc:
+        raise CollectError(str(exc)) from None
     result = Collection()
     if not exchange_root.is_dir():
         result.problems.append(
@@ -175,22 +256,28 @@ def collect_exchange(course, exchange_root, assignments=None):
             )
         )
         return result
-    with tempfile.TemporaryDirectory(prefix="exchange-") as staging:
-        course_id = "nn-from-scratch"
-        inbound = exchange_root / course_id / "inbound"
-        if inbound.is_dir():
-            stage_inbound(
-                course, inbound, Path(staging) / course_id / "inbound", set(assignments or course.assignments()), result
+    inbound = exchange_root / course_id / "inbound"
+    if not inbound.is_dir() or inbound.is_symlink():
+        result.problems.append(
+            (
+                str(inbound),
+                f"no inbound folder for course {course_id!r} (nbgrader_config.py): "
+                "nothing collected; publish an assignment first, or check the course id",
             )
-            exchange_root = Path(staging)
-        _collect_staged(course, exchange_root, assignments, result)
+        )
+        return result
+    with tempfile.TemporaryDirectory(prefix="exchange-") as staging:
+        stage_inbound(
+            course, inbound, Path(staging) / course_id / "inbound", set(assignments or course.assignments()), result
+        )
+        _collect_staged(course, Path(staging), assignments, result)
     return result
 
 
 def _collect_staged(course, exchange_root, assignments, result):
     for assignment in assignments or course.assignments():
         process = course.nbgrader(
-            "collect", assignment, "--update", f"--Exchange.root={exchange_root}", "--CollectApp.check_owner=False"
+            "collect", assignment, "--update", f"--Exchange.root={exchange_root}", "--ExchangeCollect.check_owner=False"
         )
         records = _log_records(process.stdout + process.stderr)
         for level, message in records:

@@ -10,6 +10,7 @@ and the leak scan runs again on the very files that are published.
 import fnmatch
 import hashlib
 import json
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,24 +119,47 @@ def publish(course, assignments, force=False):
             text = (result.stdout + result.stderr).strip()
             hint = " (already published: FORCE=1 replaces it)" if "already exists" in text else ""
             raise PublishError(f"nbgrader release_assignment {assignment} failed{hint}:\n{text[-1500:]}")
+        inbound = where.parent / "inbound"  # nbgrader makes it 2733: add the sticky bit, so that nobody
+        inbound.chmod(inbound.stat().st_mode | stat.S_ISVTX)  # renames or deletes another's submission
         lines.append(f"published {assignment} -> {where / assignment}")
     return lines
 
 
+def _unreturnable(folder):
+    """Why nbgrader release_feedback would fail on the feedback ``folder`` (it reads both files as text), or ``""``."""
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        path = folder / name
+        try:
+            if path.is_symlink() or not path.is_file():
+                return f"no {name} (the submission lacked it): its feedback cannot be returned through the exchange"
+            path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return f"{name} is unreadable ({type(exc).__name__}): its feedback cannot be returned through the exchange"
+    return ""
+
+
 def return_feedback(course, assignments=None):
-    """``nbgrader release_feedback`` for each assignment with generated feedback; returns the lines to print."""
-    lines = []
+    """``nbgrader release_feedback`` for each assignment with generated feedback; ``(lines, problems)``, where
+    ``problems`` are ``(student or assignment, reason)``: one student's missing or malformed files never stop
+    another's feedback."""
+    lines, problems = [], []
     for assignment in assignments or course.assignments():
         students = [s for s in course.students() if (course.feedback_dir / s / assignment).is_dir()]
-        if not students:
+        bad = {s: _unreturnable(course.feedback_dir / s / assignment) for s in students}
+        problems += [(student, f"{assignment}: {reason}") for student, reason in bad.items() if reason]
+        good = [s for s in students if not bad[s]]
+        if not good:
             continue
-        result = course.nbgrader("release_feedback", assignment)
+        skipped = ",".join(s for s in students if bad[s])
+        excluded = [f"--CourseDirectory.student_id_exclude={skipped}"] if skipped else []
+        result = course.nbgrader("release_feedback", assignment, *excluded)
         if result.returncode != 0:
-            raise PublishError(
-                f"nbgrader release_feedback {assignment} failed:\n{(result.stdout + result.stderr)[-1500:]}"
+            problems.append(
+                (assignment, f"nbgrader release_feedback failed:\n{(result.stdout + result.stderr)[-1500:]}")
             )
-        lines.append(f"returned feedback of {assignment} to {len(students)} student(s): {', '.join(students)}")
-    return lines
+            continue
+        lines.append(f"returned feedback of {assignment} to {len(good)} student(s): {', '.join(good)}")
+    return lines, problems
 
 
 def _students_with(folder, assignment):
