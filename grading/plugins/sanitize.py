@@ -20,6 +20,7 @@ import html
 import re
 
 import nh3
+from nbformat import from_dict
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 from nbgrader.utils import compute_checksum
@@ -92,7 +93,7 @@ class SanitizeSubmission(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         checksum = cell.metadata.get("nbgrader", {}).get("checksum")
-        if checksum and compute_checksum(cell) == checksum:
+        if checksum and compute_checksum(from_dict(cell)) == checksum:  # cells nbgrader put back are plain dicts
             return cell, resources  # exactly the instructor's cell (nbgrader scores an unchanged answer 0)
         if cell.cell_type == "markdown":
             attachments = {
