@@ -20,8 +20,8 @@ import html
 import re
 
 import nh3
-from nbformat import from_dict
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+from nbformat import from_dict
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 from nbgrader.utils import compute_checksum
 
