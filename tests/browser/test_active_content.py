@@ -2,7 +2,8 @@
 
 A submission's markdown and outputs carry script (an ``<img onerror>``, a ``<script>``, a ``javascript:`` link,
 ``text/html`` with a script, ``application/javascript``, an SVG with ``onload``), each setting
-``document.title`` to a marker (the link is looked for, not clicked).  The notebook is rendered as Formgrader renders a submission (nbconvert's
+``document.title`` to a marker (the link is looked for, not clicked).  The notebook is rendered as Formgrader
+renders a submission (nbconvert's
 ``HTMLExporter`` with nbgrader's ``formgrade`` template) and as the feedback page, then opened in headless
 Chromium.  Without :class:`grading.plugins.sanitize.SanitizeSubmission` the script runs (the test shows the
 attack winning); with it, as autograde and feedback apply it, nothing does.
