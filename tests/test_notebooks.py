@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from nbgrader.validator import Validator
 
 from course_utils.datasets import cat_data_dir
 from grading.notebook_cells import grade_cells, nbgrader_meta, solution_cells, source_text
@@ -70,7 +71,10 @@ def test_structure(path):
 
 @pytest.mark.parametrize("path", RUNS, ids=IDS)
 def test_solution_notebook_runs_with_all_tests_passing(path, executed):
-    executed(path)
+    """Every cell runs, and nbgrader's validator (JupyterLab's Validate) finds no test cell failed or partly
+    scored in the executed notebook: a test cell whose output is a value would read as partial credit."""
+    failed = Validator()._get_failed_cells(executed(path))
+    assert not failed, [nbgrader_meta(c).get("grade_id") for c in failed]
 
 
 @CAT_GROUP

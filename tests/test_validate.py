@@ -32,12 +32,22 @@ def validate(notebook, folder, name):
     return Validator().validate(str(path))
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=str)
-def test_validate_passes_a_solved_notebook_and_fails_every_test_of_the_release(course, notebook, tmp_path):
+# Solved notebooks whose test cells once left a value as output; every solved notebook is also checked with the
+# validator's own rule in tests/test_notebooks.py, on the run that test makes anyway.
+SOLVED = [p for p in NOTEBOOKS if p.parts[0] in ("week5_regularization", "week5_optimization")]
+
+
+@pytest.mark.parametrize("notebook", SOLVED, ids=str)
+def test_validate_passes_a_solved_notebook(course, notebook, tmp_path):
     release_nb = load(course.release_dir / notebook)
     source_nb = load(course.source / notebook)
     found = validate(submissions.solved(release_nb, source_nb), tmp_path, "solved_" + notebook.name)
     assert not found.get("failed") and not found.get("changed"), found.get("failed") or found.get("changed")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=str)
+def test_validate_fails_every_test_of_the_release(course, notebook, tmp_path):
+    release_nb = load(course.release_dir / notebook)
     tests = {
         source_text(c).strip()
         for c in release_nb["cells"]
