@@ -26,7 +26,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 
 from grading import explanations
-from grading.notebook_cells import HIDDEN_REGION, nbgrader_meta, source_text
+from grading.notebook_cells import HIDDEN_REGION, is_test_cell, nbgrader_meta, source_text
 from grading.plugins.verification import VERDICTS, failure_output
 
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
@@ -78,9 +78,8 @@ class GraderVerdicts(NbGraderPreprocessor):
         for k, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
-            meta = nbgrader_meta(cell)
-            if meta.get("grade") and not meta.get("solution"):
-                verdict = verdicts.get(meta.get("grade_id"))
+            if is_test_cell(cell):
+                verdict = verdicts.get(nbgrader_meta(cell).get("grade_id"))
                 explanation = (verdict or {}).get("explanation")
                 cell.outputs = [verdict_output(verdict)] + ([explanations.output(explanation)] if explanation else [])
             elif hidden and k > hidden[0] and cell.outputs:

@@ -31,7 +31,7 @@ from course_utils import records
 from course_utils.checks import first_problem, with_case
 from course_utils.references import REFERENCES, read, reference_path
 from grading import explanations
-from grading.notebook_cells import nbgrader_meta, source_text
+from grading.notebook_cells import is_test_cell, nbgrader_meta, source_text
 from grading.recording import COMMAND, checksum
 
 _LABEL = re.compile(r"^(?P<name>.*?) \[(?P<case>.*)\]$")
@@ -185,9 +185,9 @@ class VerifyChecks(NbGraderPreprocessor):
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
-        meta = nbgrader_meta(cell)
-        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+        if not is_test_cell(cell):
             return cell, resources
+        meta = nbgrader_meta(cell)
         outputs = cell.get("outputs", [])
         explanation = self._explanations.get(meta.get("grade_id"))
         if explanation:  # shown whatever the verdict, blank answers included
