@@ -17,7 +17,9 @@ import logging
 import sys
 import traceback
 import warnings
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +29,7 @@ PACKAGE = str(Path(__file__).resolve().parent)
 HINT = "\n"  # separates a problem from its diagnosis until :func:`with_case` words the sentence
 
 
-def with_case(problem, where):
+def with_case(problem: str, where: str) -> str:
     """``problem`` with the test case ``where`` (e.g. " in test case 'small'"), its diagnosis first: the
     diagnosis says what to change, the rest where it was seen."""
     head, _, hint = problem.partition(HINT)
@@ -216,8 +218,17 @@ def _value_problem(path, got, expected, rtol, atol, reveal=True, inputs=None, ec
 
 
 def first_problem(
-    got, expected, *, name="result", rtol=1e-6, atol=1e-8, reveal=True, inputs=None, echo=True, mistakes=None
-):
+    got: Any,
+    expected: Any,
+    *,
+    name: str = "result",
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    reveal: bool = True,
+    inputs: Any = None,
+    echo: bool = True,
+    mistakes: Mapping[str, Any] | None = None,
+) -> str | None:
     """Return a sentence describing the first problem with ``got``, or ``None`` if it matches.
 
     ``reveal=False`` words it without the expected values (for hidden cases); ``inputs`` (the
@@ -265,8 +276,18 @@ def _label(name, case):
 
 
 def check_value(
-    got, expected, *, name="result", case="", rtol=1e-6, atol=1e-8, quiet=False, record=True, inputs=None, mistakes=None
-):
+    got: Any,
+    expected: Any,
+    *,
+    name: str = "result",
+    case: str = "",
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    quiet: bool = False,
+    record: bool = True,
+    inputs: Any = None,
+    mistakes: Mapping[str, Any] | None = None,
+) -> None:
     """Assert that ``got`` matches ``expected`` in type, shape, dtype, finiteness and value.
 
     ``record=False`` skips the grader's record (for a value already recorded by the caller);
@@ -358,7 +379,7 @@ def _show_stderr(label, text):
         print(f"Note: {label} wrote to stderr (shown here, it costs no points; remove it when you are done):\n{shown}")
 
 
-def call_checked(func, *args, name=None, case="", **kwargs):
+def call_checked(func: Callable[..., Any], *args: Any, name: str | None = None, case: str = "", **kwargs: Any) -> Any:
     """Call a student's function and turn anything that would hide a bug into a clear failure.
 
     Fails if ``func`` is not a function of the notebook, raises, emits a warning (which nbgrader
@@ -393,7 +414,18 @@ def call_checked(func, *args, name=None, case="", **kwargs):
     return result
 
 
-def check_function(func, args, expected, *, kwargs=None, name=None, case="", rtol=1e-6, atol=1e-8, mistakes=None):
+def check_function(
+    func: Callable[..., Any],
+    args: Sequence[Any],
+    expected: Any,
+    *,
+    kwargs: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    case: str = "",
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    mistakes: Mapping[str, Any] | None = None,
+) -> Any:
     """Call ``func(*args, **kwargs)`` and check the result against ``expected`` (``mistakes``: see
     :func:`first_problem`)."""
     name = name or getattr(func, "__name__", "function")
@@ -413,7 +445,9 @@ def check_function(func, args, expected, *, kwargs=None, name=None, case="", rto
     return result
 
 
-def check_shapes(values, shapes, *, name="result", case=""):
+def check_shapes(
+    values: Mapping[str, Any], shapes: Mapping[str, Sequence[int]], *, name: str = "result", case: str = ""
+) -> None:
     """Assert each array in the dict ``values`` has the shape given in ``shapes``."""
     records.emit(_label(name, case), {key: list(np.shape(value)) for key, value in values.items()})
     for key, shape in shapes.items():
@@ -427,7 +461,7 @@ def check_shapes(values, shapes, *, name="result", case=""):
     print(f"OK {_label(name, case)}: shapes")
 
 
-def check_true(condition, message, *, name="check"):
+def check_true(condition: Any, message: str, *, name: str = "check") -> None:
     """Assert a property that has no single expected value (e.g. 'rows of W1 differ')."""
     records.emit(name, bool(condition))
     if not condition:

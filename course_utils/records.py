@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+from typing import Any
 
 import numpy as np
 
@@ -27,12 +28,12 @@ _DTYPE = re.compile(r"[<>|=]?(?:[fiu](?:1|2|4|8|16)|b1|U(?P<chars>[0-9]{1,4}))")
 MAX_CHARS = 1024  # of one string in a "<U" array
 
 
-def active():
+def active() -> bool:
     """True in a kernel that nbgrader's autograde runs."""
     return os.environ.get("NBGRADER_EXECUTION") == "autograde"
 
 
-def encode(value):
+def encode(value: Any) -> Any:
     """JSON-safe form of a nested result; NaN and infinities survive as strings."""
     if isinstance(value, np.ndarray):
         data = value.astype(float) if value.dtype.kind in "fiub" else value.astype(str)
@@ -74,7 +75,7 @@ def _shape(shape, size):
     return shape
 
 
-def decode(data, depth=0):
+def decode(data: Any, depth: int = 0) -> Any:
     """Inverse of :func:`encode`; raises ValueError for anything :func:`encode` does not write (a forged record).
 
     Bounded before anything is built: dtypes are those of checked values (no 256 MiB string items),
@@ -106,7 +107,9 @@ def _number(x):
     return x if math.isfinite(x) else repr(x)
 
 
-def emit(label, value, rtol=0.0, atol=0.0, inputs=None, hidden=False):
+def emit(
+    label: str, value: Any, rtol: float = 0.0, atol: float = 0.0, inputs: Any = None, hidden: bool = False
+) -> None:
     """Emit one record (only under grading, and only inside an IPython kernel).
 
     The tolerances travel with the record so that the solution's run stores them in the
@@ -126,7 +129,9 @@ def emit(label, value, rtol=0.0, atol=0.0, inputs=None, hidden=False):
     display(bundle(label, value, rtol, atol, inputs, hidden), raw=True)
 
 
-def bundle(label, value, rtol=0.0, atol=0.0, inputs=None, hidden=False):
+def bundle(
+    label: str, value: Any, rtol: float = 0.0, atol: float = 0.0, inputs: Any = None, hidden: bool = False
+) -> dict[str, dict[str, Any]]:
     """The MIME bundle of one record (what :func:`emit` displays)."""
     record = {"label": label, "value": encode(value), "rtol": rtol, "atol": atol}
     if hidden:
@@ -147,7 +152,7 @@ def _small(value):
     return value if isinstance(value, (bool, int, float, str, np.generic)) or value is None else None
 
 
-def from_outputs(outputs):
+def from_outputs(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The records found in a cell's outputs, in order, as dicts with ``label``, ``value``, ``rtol``,
     ``atol`` and ``inputs`` (``None`` when not sent); values decoded.
 

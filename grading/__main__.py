@@ -1,4 +1,8 @@
-"""Command line of the instructor's tools: ``python -m grading <command>`` (the Makefile calls these)."""
+"""Command line of the instructor's tools: ``python -m grading <command>`` (the Makefile calls these).
+
+Each command is one small function taking the course and the parsed arguments and returning the exit code;
+``COMMANDS`` maps its name to that function, its help and its arguments.
+"""
 
 import argparse
 import sys
@@ -10,150 +14,245 @@ from grading.recording import StaleReferences, record
 from grading.sandbox import bwrap as sandbox
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__)
-    parser.add_argument("--course", type=Path, default=REPO_ROOT, help="course directory (default: this repository)")
-    commands = parser.add_subparsers(dest="command", required=True)
-    release_cmd = commands.add_parser("release", help="generate assignments and pack the student bundle into dist/")
-    release_cmd.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
-    collect_cmd = commands.add_parser(
-        "collect", help="collect submissions into submitted/; exit 1 if any file was a problem"
-    )
-    source = collect_cmd.add_mutually_exclusive_group()
-    source.add_argument(
-        "--exchange",
-        type=Path,
-        help="nbgrader exchange root: nbgrader collect --update from it (default: the one nbgrader_config.py sets)",
-    )
-    source.add_argument(
-        "--downloads", type=Path, help="folder of files downloaded from the LMS, one .ipynb or .zip per student"
-    )
-    collect_cmd.add_argument(
-        "--assignment", help="assignment of the downloads (required with --downloads; limits --exchange)"
-    )
-    collect_cmd.add_argument(
-        "--pattern",
-        default=collect.DEFAULT_PATTERN,
-        help="with --downloads: regex taking the student id from a file name, as group 'student' or 1 "
-        "(default %(default)s)",
-    )
-    collect_cmd.add_argument(
-        "--force", action="store_true", help="with --downloads: replace a different submission already in submitted/"
-    )
-    publish_cmd = commands.add_parser(
-        "publish", help="check release/ (checksums, outputs, leaks) and release it to the exchange"
-    )
-    publish_cmd.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
-    publish_cmd.add_argument("--force", action="store_true", help="replace an assignment already in the exchange")
-    commands.add_parser("return-feedback", help="nbgrader release_feedback: put the generated feedback in the exchange")
-    commands.add_parser("status", help="what is where: release, exchange, submitted, autograded, feedback")
-    grade_cmd = commands.add_parser("autograde", help="grade everything under submitted/; exit 1 if any was ungradable")
-    grade_cmd.add_argument("--jobs", type=int, default=1, help="nbgrader processes at once (default 1)")
-    grade_cmd.add_argument(
-        "--unisolated",
-        action="store_true",
-        help="grade WITHOUT the sandbox when it does not work here (trusted submissions only)",
-    )
-    commands.add_parser("feedback", help="feedback HTML for every autograded submission")
-    commands.add_parser("grades", help="export reports/grades.csv and reports/grades_by_exercise.csv")
-    references_cmd = commands.add_parser(
-        "references", help="record references/<assignment>/<notebook>.json from the executed solutions"
-    )
-    references_cmd.add_argument("assignments", nargs="*", help="only these assignments (default: all)")
-    run_demo = commands.add_parser("demo", help="release, three demo submissions, autograde, feedback, grades")
-    run_demo.add_argument("--jobs", type=int, default=2, help="nbgrader processes at once (default 2)")
-    run_demo.add_argument(
-        "--where",
-        type=Path,
-        default=REPO_ROOT / "build" / "demo",
-        help="demo course directory: new, empty, or made by an earlier demo (default %(default)s)",
-    )
-    args = parser.parse_args(argv)
-    course = Course(args.course.resolve())
+class UsageError(Exception):
+    """A command was called with arguments that do not go together (argparse reports it, exit 2)."""
 
-    if args.command == "release":
-        for folder in release.generate(course, args.assignments or None):
-            print(f"released {folder.relative_to(course.root)}")
-        exchange.record_release(course, args.assignments or course.assignments())
-        print(f"student bundle: {release.bundle(course)}")
-    elif args.command == "collect":
-        if args.downloads and not args.assignment:
-            parser.error("collect --downloads needs --assignment NAME")
+
+def arg(*flags, **options):
+    """One argument of a command, as given to ``add_argument``."""
+    return flags, options
+
+
+def one_of(*arguments):
+    """Arguments of which at most one may be given."""
+    return ("one of", arguments)
+
+
+ASSIGNMENTS = arg("assignments", nargs="*", help="only these assignments (default: all)")
+
+
+def release_command(course, args):
+    for folder in release.generate(course, args.assignments or None):
+        print(f"released {folder.relative_to(course.root)}")
+    exchange.record_release(course, args.assignments or course.assignments())
+    print(f"student bundle: {release.bundle(course)}")
+    return 0
+
+
+def collect_command(course, args):
+    if args.downloads and not args.assignment:
+        raise UsageError("collect --downloads needs --assignment NAME")
+    try:
+        if not args.downloads:
+            root = args.exchange or exchange.settings(course).root
+            result = collect.collect_exchange(course, root, [args.assignment] if args.assignment else None)
+        else:
+            result = collect.collect_downloads(course, args.downloads, args.assignment, args.pattern, args.force)
+    except collect.CollectError as exc:
+        raise UsageError(str(exc)) from exc
+    for line in result.lines(course.root):
+        print(line)
+    print(f"{len(result.collected)} collected, {len(result.unchanged)} unchanged, {len(result.problems)} problems")
+    return 1 if result.problems else 0
+
+
+def exchange_command(step):
+    """A command on the exchange: ``step(course, args)`` gives the lines to print and the exit code."""
+
+    def command(course, args):
         try:
-            if not args.downloads:
-                args.exchange = args.exchange or exchange.settings(course).root
-                result = collect.collect_exchange(course, args.exchange, [args.assignment] if args.assignment else None)
-            else:
-                result = collect.collect_downloads(course, args.downloads, args.assignment, args.pattern, args.force)
-        except collect.CollectError as exc:
-            parser.error(str(exc))
-        for line in result.lines(course.root):
-            print(line)
-        print(f"{len(result.collected)} collected, {len(result.unchanged)} unchanged, {len(result.problems)} problems")
-        return 1 if result.problems else 0
-    elif args.command in ("publish", "return-feedback", "status"):
-        try:
-            if args.command == "publish":
-                lines = exchange.publish(course, args.assignments or course.assignments(), args.force)
-            elif args.command == "return-feedback":
-                lines, problems = exchange.return_feedback(course)
-                lines = lines or ["no generated feedback to return (run `make feedback`)"]
-                lines += [f"PROBLEM    {collect.printable(who)}: {collect.printable(why)}" for who, why in problems]
-                if problems:
-                    print("\n".join(lines))
-                    return 1
-            else:
-                lines = exchange.status(course)
+            lines, code = step(course, args)
         except exchange.PublishError as exc:
             print(exc, file=sys.stderr)
             return 1
         print("\n".join(lines))
-    elif args.command == "autograde":
-        try:
-            statuses = autograde.autograde(course, jobs=args.jobs, unisolated=args.unisolated)
-        except sandbox.SandboxUnavailable as exc:
-            print(f"REFUSED: {exc}", file=sys.stderr)
-            return 2
-        except StaleReferences as exc:
-            print(exc, file=sys.stderr)
-            return 2
-        bad = report(statuses)
-        enforced = autograde.read_enforced(course)
-        print("sandbox budgets enforced: " + ", ".join(f"{k}: {v}" for k, v in sorted(enforced.items())))
-        if args.unisolated:
-            print(
-                "WARNING: --unisolated: if the sandbox did not work, student code ran WITHOUT isolation",
-                file=sys.stderr,
-            )
-        return bad
-    elif args.command == "feedback":
-        failures = feedback.generate(course)
-        for assignment, text in failures.items():
-            print(f"feedback FAILED for {assignment}:\n{text}", file=sys.stderr)
-        print(f"feedback in {course.feedback_dir}")
-        return 1 if failures else 0
-    elif args.command == "grades":
-        for path in grades.export(course):
-            print(f"wrote {path}")
-        for row in grades.manual_on_autograded(course):
-            print(
-                "manual score on an autograded cell (an override, or forged in Formgrader?): "
-                "{} {} {}/{}: manual {} (automatic {})".format(*row),
-                file=sys.stderr,
-            )
-    elif args.command == "references":
-        for path in record(course, args.assignments or None):
-            print(f"recorded {path}")
-    elif args.command == "demo":
-        try:
-            course_dir = demo.prepare(args.where)
-            statuses, expected, table = demo.run(course_dir, jobs=args.jobs)
-        except (demo.DemoError, StaleReferences) as exc:
-            print(exc, file=sys.stderr)
-            return 2
-        print(table)
-        return check_demo(statuses, expected)
+        return code
+
+    return command
+
+
+def publish_step(course, args):
+    return exchange.publish(course, args.assignments or course.assignments(), args.force), 0
+
+
+def return_feedback_step(course, args):
+    lines, problems = exchange.return_feedback(course)
+    lines = lines or ["no generated feedback to return (run `make feedback`)"]
+    lines += [f"PROBLEM    {collect.printable(who)}: {collect.printable(why)}" for who, why in problems]
+    return lines, 1 if problems else 0
+
+
+def status_step(course, args):
+    return exchange.status(course), 0
+
+
+def autograde_command(course, args):
+    try:
+        statuses = autograde.autograde(course, jobs=args.jobs, unisolated=args.unisolated)
+    except sandbox.SandboxUnavailable as exc:
+        print(f"REFUSED: {exc}", file=sys.stderr)
+        return 2
+    except StaleReferences as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    bad = report(statuses)
+    enforced = autograde.read_enforced(course)
+    print("sandbox budgets enforced: " + ", ".join(f"{k}: {v}" for k, v in sorted(enforced.items())))
+    if args.unisolated:
+        print("WARNING: --unisolated: if the sandbox did not work, student code ran WITHOUT isolation", file=sys.stderr)
+    return bad
+
+
+def feedback_command(course, args):
+    failures = feedback.generate(course)
+    for assignment, text in failures.items():
+        print(f"feedback FAILED for {assignment}:\n{text}", file=sys.stderr)
+    print(f"feedback in {course.feedback_dir}")
+    return 1 if failures else 0
+
+
+def grades_command(course, args):
+    for path in grades.export(course):
+        print(f"wrote {path}")
+    for row in grades.manual_on_autograded(course):
+        print(
+            "manual score on an autograded cell (an override, or forged in Formgrader?): "
+            "{} {} {}/{}: manual {} (automatic {})".format(*row),
+            file=sys.stderr,
+        )
     return 0
+
+
+def references_command(course, args):
+    for path in record(course, args.assignments or None):
+        print(f"recorded {path}")
+    return 0
+
+
+def demo_command(course, args):
+    try:
+        course_dir = demo.prepare(args.where)
+        statuses, expected, table = demo.run(course_dir, jobs=args.jobs)
+    except (demo.DemoError, StaleReferences) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(table)
+    return check_demo(statuses, expected)
+
+
+COMMANDS = {
+    "release": (
+        release_command,
+        "generate assignments and pack the student bundle into dist/",
+        [ASSIGNMENTS],
+    ),
+    "collect": (
+        collect_command,
+        "collect submissions into submitted/; exit 1 if any file was a problem",
+        [
+            one_of(
+                arg(
+                    "--exchange",
+                    type=Path,
+                    help="nbgrader exchange root: nbgrader collect --update from it "
+                    "(default: the one nbgrader_config.py sets)",
+                ),
+                arg(
+                    "--downloads",
+                    type=Path,
+                    help="folder of files downloaded from the LMS, one .ipynb or .zip per student",
+                ),
+            ),
+            arg("--assignment", help="assignment of the downloads (required with --downloads; limits --exchange)"),
+            arg(
+                "--pattern",
+                default=collect.DEFAULT_PATTERN,
+                help="with --downloads: regex taking the student id from a file name, as group 'student' or 1 "
+                "(default %(default)s)",
+            ),
+            arg(
+                "--force",
+                action="store_true",
+                help="with --downloads: replace a different submission already in submitted/",
+            ),
+        ],
+    ),
+    "publish": (
+        exchange_command(publish_step),
+        "check release/ (checksums, outputs, leaks) and release it to the exchange",
+        [ASSIGNMENTS, arg("--force", action="store_true", help="replace an assignment already in the exchange")],
+    ),
+    "return-feedback": (
+        exchange_command(return_feedback_step),
+        "nbgrader release_feedback: put the generated feedback in the exchange",
+        [],
+    ),
+    "status": (
+        exchange_command(status_step),
+        "what is where: release, exchange, submitted, autograded, feedback",
+        [],
+    ),
+    "autograde": (
+        autograde_command,
+        "grade everything under submitted/; exit 1 if any was ungradable",
+        [
+            arg("--jobs", type=int, default=1, help="nbgrader processes at once (default 1)"),
+            arg(
+                "--unisolated",
+                action="store_true",
+                help="grade WITHOUT the sandbox when it does not work here (trusted submissions only)",
+            ),
+        ],
+    ),
+    "feedback": (feedback_command, "feedback HTML for every autograded submission", []),
+    "grades": (grades_command, "export reports/grades.csv and reports/grades_by_exercise.csv", []),
+    "references": (
+        references_command,
+        "record references/<assignment>/<notebook>.json from the executed solutions",
+        [ASSIGNMENTS],
+    ),
+    "demo": (
+        demo_command,
+        "release, three demo submissions, autograde, feedback, grades",
+        [
+            arg("--jobs", type=int, default=2, help="nbgrader processes at once (default 2)"),
+            arg(
+                "--where",
+                type=Path,
+                default=REPO_ROOT / "build" / "demo",
+                help="demo course directory: new, empty, or made by an earlier demo (default %(default)s)",
+            ),
+        ],
+    ),
+}
+
+
+def parser_for(commands):
+    """The argument parser: one sub-command per entry of ``commands``."""
+    parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__.split("\n")[0])
+    parser.add_argument("--course", type=Path, default=REPO_ROOT, help="course directory (default: this repository)")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name, (_, help_text, arguments) in commands.items():
+        sub = subparsers.add_parser(name, help=help_text)
+        for argument in arguments:
+            if argument[0] == "one of":
+                group = sub.add_mutually_exclusive_group()
+                for flags, options in argument[1]:
+                    group.add_argument(*flags, **options)
+            else:
+                flags, options = argument
+                sub.add_argument(*flags, **options)
+    return parser
+
+
+def main(argv=None):
+    parser = parser_for(COMMANDS)
+    args = parser.parse_args(argv)
+    command = COMMANDS[args.command][0]
+    try:
+        return command(Course(args.course.resolve()), args)
+    except UsageError as exc:
+        parser.error(str(exc))
 
 
 def report(statuses):
@@ -167,6 +266,7 @@ def report(statuses):
 
 
 def check_demo(statuses, expected):
+    """1 (with the differences on stderr) unless every demo submission got its expected score."""
     got = {(s.student, s.assignment): s.score for s in statuses if s.graded}
     wrong = {key: (got.get(key), value) for key, value in expected.items() if got.get(key) != value}
     if wrong:

@@ -23,12 +23,18 @@ def nbgrader_meta(cell):
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
+def is_test_cell(cell):
+    """An autograded test cell: a graded code cell that is not the student's to write."""
+    meta = nbgrader_meta(cell)
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
 def grade_cells(notebook):
     """``{grade_id: points}`` of the autograded test cells."""
     return {
         nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c).get("points", 0))
         for c in notebook["cells"]
-        if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")
+        if is_test_cell(c)
     }
 
 

@@ -18,7 +18,7 @@ import nbformat
 from course_utils import records
 from course_utils.references import REFERENCES, read, reference_path
 from grading import explanations
-from grading.notebook_cells import nbgrader_meta, source_text
+from grading.notebook_cells import is_test_cell, nbgrader_meta, source_text
 from grading.run_notebook import run
 
 COMMAND = "make references"
@@ -35,11 +35,7 @@ def checksum(notebook):
 
 
 def test_cells(notebook):
-    return [
-        cell
-        for cell in notebook["cells"]
-        if nbgrader_meta(cell).get("grade") and not nbgrader_meta(cell).get("solution")
-    ]
+    return [cell for cell in notebook["cells"] if is_test_cell(cell)]
 
 
 def cell_records(executed):

@@ -20,6 +20,8 @@ from grading.notebook_cells import load
 from grading.pipeline import autograde, release
 from grading.sandbox import uids
 
+pytestmark = pytest.mark.slow  # starts sandboxed kernels and nbgrader
+
 PROBLEM, _ = autograde.sandbox_problem()
 SANDBOXED = pytest.mark.skipif(bool(PROBLEM), reason=f"the grading sandbox does not work here ({PROBLEM})")
 AS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="only root gives kernels uids of their own")
@@ -72,7 +74,6 @@ def test_a_fork_hog_does_not_stop_the_students_graded_beside_it(tmp_path):
 HOLD = """import sys, time
 from grading.sandbox import uids
 
-pytestmark = pytest.mark.slow  # starts sandboxed kernels and nbgrader
 uids.FOLDERS = (uids.Path(sys.argv[1]),)
 uid, _ = uids.take(int(sys.argv[2]), int(sys.argv[3]), wait=0)
 print(uid, flush=True)

@@ -13,7 +13,7 @@ import pytest
 from nbgrader.validator import Validator
 
 from course_utils.datasets import cat_data_dir
-from grading.notebook_cells import grade_cells, nbgrader_meta, solution_cells, source_text
+from grading.notebook_cells import grade_cells, is_test_cell, nbgrader_meta, solution_cells, source_text
 from grading.run_notebook import run
 
 pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
@@ -61,7 +61,7 @@ def test_structure(path):
     assert set(solution_cells(notebook)), "no exercise cell"
     for cell in cells:
         meta = nbgrader_meta(cell)
-        if meta.get("grade") and not meta.get("solution"):
+        if is_test_cell(cell):
             assert meta.get("locked"), f"test cell {meta['grade_id']} must be locked"
             asserts = [node for node in ast.walk(ast.parse(source_text(cell))) if isinstance(node, ast.Assert)]
             assert not asserts, f"test cell {meta['grade_id']} uses a bare assert: check with course_utils.checks"

@@ -22,6 +22,7 @@ from grading.notebook_cells import (
     HIDDEN_REGION,
     SOLUTION_REGION,
     grade_cells,
+    is_test_cell,
     load,
     nbgrader_meta,
     source_text,
@@ -115,7 +116,7 @@ def test_there_is_a_quiz_per_week():
 def test_quiz_has_enough_questions(assignment):
     _, notebook = quiz_notebook(assignment)
     metas = [nbgrader_meta(c) for c in notebook["cells"]]
-    auto = [m for m in metas if m.get("grade") and not m.get("solution")]
+    auto = [nbgrader_meta(c) for c in notebook["cells"] if is_test_cell(c)]
     written = [m for m in metas if m.get("grade") and m.get("solution")]
     assert len(auto) + len(written) >= 8 and len(auto) >= 6, f"{len(auto)} auto-graded, {len(written)} written"
     assert len(answer_key(notebook)) == len(auto)
@@ -297,7 +298,7 @@ def test_graded_notebook_explains_each_answer(graded):
     for assignment in QUIZZES:
         name, source = quiz_notebook(assignment)
         notebook = load(course.autograded / "wrong" / assignment / name)
-        tests = [c for c in notebook["cells"] if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")]
+        tests = [c for c in notebook["cells"] if is_test_cell(c)]
         for cell in tests:
             text = "".join("".join(o["text"]) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
             assert "Answer key: " in text, f"{assignment} {nbgrader_meta(cell)['grade_id']}: no explanation in {text!r}"

@@ -6,9 +6,14 @@ a week's quiz, ``# Week N quiz: ...``, comes after its notebooks.
 
 import json
 import re
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's grading/, also when run as a script
+
+from grading.notebook_cells import is_test_cell, nbgrader_meta  # noqa: E402
+
 TITLE = re.compile(r"^# Week (?P<week>\d+)(?: \((?P<part>\d+)/\d+\)| (?P<quiz>quiz))?: (?P<title>.+)$", re.M)
 
 
@@ -31,10 +36,10 @@ def notebooks():
 
 def graded(notebook):
     """``(test cells' metadata, written answers' metadata)`` of a notebook."""
-    meta = [c.get("metadata", {}).get("nbgrader", {}) for c in notebook["cells"]]
+    cells = notebook["cells"]
     return (
-        [m for m in meta if m.get("grade") and not m.get("solution")],
-        [m for m in meta if m.get("grade") and m.get("solution")],
+        [nbgrader_meta(c) for c in cells if is_test_cell(c)],
+        [nbgrader_meta(c) for c in cells if nbgrader_meta(c).get("grade") and nbgrader_meta(c).get("solution")],
     )
 
 

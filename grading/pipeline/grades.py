@@ -67,7 +67,10 @@ def export(course):
     with open(summary, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student", "assignment", "score", "max_score", "status", "reason"])
-        for (student, assignment), (score, maximum) in sorted(totals.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        # a submission refused before grading (preflight) is in the report only, not in the gradebook
+        refused = {key: (0.0, status.max_score or 0.0) for key, status in statuses.items() if key not in totals}
+        rows_by_key = {**totals, **refused}
+        for (student, assignment), (score, maximum) in sorted(rows_by_key.items(), key=lambda kv: (kv[0][1], kv[0][0])):
             status = statuses.get((student, assignment))
             if status is None:
                 writer.writerow(

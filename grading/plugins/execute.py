@@ -14,8 +14,10 @@ cell, whose outputs the feedback replaces by the grader's verdict.
 
 import json
 from pathlib import Path
+from typing import Any
 
 import nbformat
+from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
@@ -44,7 +46,9 @@ class SandboxedExecute(Execute):
         super().__init__(*args, **kwargs)
         self.kernel_manager_class = SandboxedKernelManager
 
-    def preprocess(self, nb, resources=None, km=None):
+    def preprocess(
+        self, nb: NotebookNode, resources: dict[str, Any] | None = None, km: Any = None
+    ) -> tuple[NotebookNode, dict[str, Any]]:
         self._output_bytes, self._over, self._manager = 0, False, None
         self._twins = self.twins(nb, (resources or {}).get("nbgrader", {}))
         nb, resources = super().preprocess(nb, resources, km=km)
@@ -60,7 +64,7 @@ class SandboxedExecute(Execute):
                 )
         return nb, resources
 
-    def twins(self, nb, info):
+    def twins(self, nb: NotebookNode, info: dict[str, Any]) -> dict[str, list[str]]:
         """``{module: [names]}``: the course_utils twins of the exercises of the notebook graded (from its source)."""
         coursedir = CourseDirectory(config=self.config)
         source = (
@@ -69,7 +73,7 @@ class SandboxedExecute(Execute):
         )
         return notebook_twins(nbformat.read(source, as_version=4) if source.is_file() else nb)
 
-    def create_kernel_manager(self):
+    def create_kernel_manager(self) -> SandboxedKernelManager:
         km = super().create_kernel_manager()
         km.twins = self._twins  # the launcher makes them refuse to run in the sandbox
         return km
@@ -85,7 +89,7 @@ class SandboxedExecute(Execute):
         finally:
             cells.update(others)
 
-    def process_message(self, msg, cell, cell_index):
+    def process_message(self, msg: dict[str, Any], cell: NotebookNode, cell_index: int) -> NotebookNode | None:
         self._running_cell = cell_index
         msg_type = msg["msg_type"]
         if msg_type in UNCOUNTED:

@@ -19,14 +19,16 @@ Formgrader produce the same page:
 import copy
 import html
 import re
+from typing import Any
 
 from latex2mathml.converter import convert
 from nbconvert.exporters import HTMLExporter
+from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 
 from grading import explanations
-from grading.notebook_cells import HIDDEN_REGION, nbgrader_meta, source_text
+from grading.notebook_cells import HIDDEN_REGION, is_test_cell, nbgrader_meta, source_text
 from grading.plugins.verification import VERDICTS, failure_output
 
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
@@ -55,7 +57,9 @@ def readable(page):
 class HideTracebacks(NbGraderPreprocessor):
     """In graded test cells, replace error tracebacks by ``ExceptionName: message``, except a check's own."""
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: dict[str, Any], index: int
+    ) -> tuple[NotebookNode, dict[str, Any]]:
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
             for output in cell.get("outputs", []):
                 if output.get("output_type") != "error":
@@ -71,16 +75,15 @@ class HideTracebacks(NbGraderPreprocessor):
 class GraderVerdicts(NbGraderPreprocessor):
     """Test cells show the grader's verdict, not the kernel's outputs; later cells show no outputs."""
 
-    def preprocess(self, nb, resources):
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         verdicts = nb.metadata.get(VERDICTS, {})
         nb.metadata.pop("widgets", None)  # widget state the kernel sent is rendered into the page
         hidden = [k for k, c in enumerate(nb.cells) if c.cell_type == "code" and HIDDEN_REGION.search(source_text(c))]
         for k, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
-            meta = nbgrader_meta(cell)
-            if meta.get("grade") and not meta.get("solution"):
-                verdict = verdicts.get(meta.get("grade_id"))
+            if is_test_cell(cell):
+                verdict = verdicts.get(nbgrader_meta(cell).get("grade_id"))
                 explanation = (verdict or {}).get("explanation")
                 cell.outputs = [verdict_output(verdict)] + ([explanations.output(explanation)] if explanation else [])
             elif hidden and k > hidden[0] and cell.outputs:
@@ -111,7 +114,9 @@ def mathml(latex, display):
 class FeedbackExporter(HTMLExporter):
     """nbconvert's HTML exporter with formulas as MathML and no MathJax (no network needed)."""
 
-    def from_notebook_node(self, nb, resources=None, **kw):
+    def from_notebook_node(
+        self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[str, dict[str, Any]]:
         formulas = []
 
         def keep(match, display):

@@ -18,10 +18,11 @@ which nbgrader scores 0 by that checksum) and is kept as it is.
 
 import html
 import re
+from typing import Any
 
 import nh3
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
-from nbformat import from_dict
+from nbformat import NotebookNode, from_dict
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 from nbgrader.utils import compute_checksum
 
@@ -87,11 +88,13 @@ def clean_output(output):
 class SanitizeSubmission(NbGraderPreprocessor):
     """Make every cell and output of a notebook inert for an HTML view (Formgrader, feedback)."""
 
-    def preprocess(self, nb, resources):
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         nb.metadata.pop("widgets", None)
         return super().preprocess(nb, resources)
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: dict[str, Any], index: int
+    ) -> tuple[NotebookNode, dict[str, Any]]:
         checksum = cell.metadata.get("nbgrader", {}).get("checksum")
         if checksum and compute_checksum(from_dict(cell)) == checksum:  # cells nbgrader put back are plain dicts
             return cell, resources  # exactly the instructor's cell (nbgrader scores an unchanged answer 0)

@@ -20,8 +20,10 @@ import builtins
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import nbformat
+from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors.base import NbGraderPreprocessor
@@ -31,7 +33,7 @@ from course_utils import records
 from course_utils.checks import first_problem, with_case
 from course_utils.references import REFERENCES, read, reference_path
 from grading import explanations
-from grading.notebook_cells import nbgrader_meta, source_text
+from grading.notebook_cells import is_test_cell, nbgrader_meta, source_text
 from grading.recording import COMMAND, checksum
 
 _LABEL = re.compile(r"^(?P<name>.*?) \[(?P<case>.*)\]$")
@@ -158,7 +160,7 @@ class VerifyChecks(NbGraderPreprocessor):
         str(REFERENCES), help="Folder of the reference files <assignment>/<notebook>.json written by `make references`."
     ).tag(config=True)
 
-    def expected(self, assignment, notebook_id):
+    def expected(self, assignment: str, notebook_id: str) -> dict[str, list[dict[str, Any]]]:
         """The solution's records per grade id; raises when the reference is missing or stale."""
         path = reference_path(assignment, notebook_id, self.references_directory)
         again = f"run `{COMMAND} ASSIGNMENTS={assignment}` in the course repository"
@@ -171,12 +173,12 @@ class VerifyChecks(NbGraderPreprocessor):
             raise RuntimeError(f"{path} was recorded from another version of {source}: {again}")
         return reference["cells"]
 
-    def quiz_explanations(self, assignment, notebook_id):
+    def quiz_explanations(self, assignment: str, notebook_id: str) -> dict[str, str]:
         """``{grade id: line explaining a quiz answer's key}`` of the reference file (``{}``: not a quiz)."""
         path = reference_path(assignment, notebook_id, self.references_directory)
         return json.loads(path.read_text(encoding="utf-8")).get("explanations", {})
 
-    def preprocess(self, nb, resources):
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         info = resources["nbgrader"]
         self._expected = self.expected(info["assignment"], info["notebook"])
         nb.metadata[VERDICTS] = {}  # whatever the submission brought is replaced
@@ -184,10 +186,12 @@ class VerifyChecks(NbGraderPreprocessor):
         self._explanations = self.quiz_explanations(info["assignment"], info["notebook"])
         return super().preprocess(nb, resources)
 
-    def preprocess_cell(self, cell, resources, index):
-        meta = nbgrader_meta(cell)
-        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: dict[str, Any], index: int
+    ) -> tuple[NotebookNode, dict[str, Any]]:
+        if not is_test_cell(cell):
             return cell, resources
+        meta = nbgrader_meta(cell)
         outputs = cell.get("outputs", [])
         explanation = self._explanations.get(meta.get("grade_id"))
         if explanation:  # shown whatever the verdict, blank answers included

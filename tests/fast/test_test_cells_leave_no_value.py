@@ -7,7 +7,7 @@ import re
 import pytest
 
 from grading.course import REPO_ROOT
-from grading.notebook_cells import load, nbgrader_meta, source_text
+from grading.notebook_cells import is_test_cell, load, nbgrader_meta, source_text
 
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*/*.ipynb"))
 RETURN_NOTHING = {"print", "display", "check_value", "check_true", "check_shapes", "check_reference"}
@@ -29,7 +29,7 @@ def test_test_cells_end_without_a_value(path):
     left = []
     for cell in load(path)["cells"]:
         meta = nbgrader_meta(cell)
-        if cell["cell_type"] == "code" and meta.get("grade") and not meta.get("solution"):
+        if is_test_cell(cell):
             source = source_text(cell)
             for part, text in (("release", HIDDEN.sub("", source)), ("graded", source)):
                 if value_left(text):
@@ -40,3 +40,14 @@ def test_test_cells_end_without_a_value(path):
 def test_the_check_sees_a_bare_call():
     assert value_left("x = 1\ncheck_function(f, (1,), 2)") == "check_function"
     assert value_left("_ = check_function(f, (1,), 2)") is None
+
+
+def test_a_test_cell_is_a_graded_code_cell_the_student_does_not_write():
+    def cell(kind, **nbgrader):
+        return {"cell_type": kind, "metadata": {"nbgrader": nbgrader}, "source": ""}
+
+    assert is_test_cell(cell("code", grade=True, solution=False, grade_id="t"))
+    assert not is_test_cell(cell("code", grade=False, solution=True))  # an exercise
+    assert not is_test_cell(cell("markdown", grade=True, solution=True))  # a written answer
+    assert not is_test_cell(cell("code", locked=True))  # provided code
+    assert not is_test_cell({"cell_type": "code", "metadata": {}, "source": ""})
