@@ -75,7 +75,7 @@ grades: $(STAMP) ## export reports/grades.csv and reports/grades_by_exercise.csv
 	$(PY) -m grading grades
 
 bench: $(STAMP) ## grading time of the whole course for STUDENTS=50 simulated students with each JOBS of JOBS_LIST=1,2: split per notebook, x floor, 300-student projection
-	$(PY) tools/bench.py --students $(STUDENTS) --jobs-list $(JOBS_LIST)
+	$(PY) tools/bench.py --students $(STUDENTS) --jobs-list $(JOBS_LIST) $(if $(ASSIGNMENTS),--assignments $(ASSIGNMENTS))
 
 hub: $(STAMP) ## (as root) set up and start the class's JupyterHub on this machine: deploy/class.toml (demo setting)
 	$(PY) deploy/hub.py $(if $(CLASS),--class '$(CLASS)')

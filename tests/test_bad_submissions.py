@@ -1,9 +1,10 @@
 """Every bad submission of tests/bad_submissions.py, graded in one batch, gets exactly its expected outcome.
 
 One module fixture releases week2_numpy_basics in a temporary course, submits every fixture as its
-own student, autogrades them all at once (2 jobs, a 10 s cell timeout, a 40 s wall clock per
-notebook), then regrades a few serially (1 job), which must give the same outcomes: grading is
-repeatable and JOBS does not change it.
+own student, autogrades them at once (2 jobs) with generous limits (120 s per cell, 600 s per notebook: a
+busy machine must not fail honest code), then the fixtures that rely on a time limit (TIMED) in a second
+batch with short ones, then regrades a few serially (1 job), which must give the same outcomes:
+grading is repeatable and JOBS does not change it.
 
 There is one batch per identity the grader can have here.  Run as an ordinary user, that user grades
 every fixture.  Run as root, root grades every fixture, and then an ordinary user (uid 65534, no
@@ -46,8 +47,10 @@ from grading.sandbox import bwrap as sandbox
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bad_submissions")]
 
-TIMEOUT = 10  # seconds per cell: the endless loop and the sleep rely on it
-WALL_SECONDS = 40  # per notebook: the wall_clock cheat relies on it
+TIMEOUT, WALL_SECONDS = 120, 600  # per cell, per notebook: generous, the outcomes do not depend on them
+TIMED = ("infinite_loop", "sleep_past_timeout", "wall_clock")  # graded apart, with the short limits they rely on
+TIMED_TIMEOUT = 10  # seconds per cell: the endless loop and the sleep are interrupted at it
+TIMED_WALL_SECONDS = 60  # per notebook: under the wall_clock cheat's sleeps (bs.WALL_CELLS x bs.WALL_SLEEP s)
 PROBLEM, _ = autograde.sandbox_problem()
 SANDBOX = not PROBLEM
 NO_SANDBOX = (
@@ -199,22 +202,23 @@ autograde.autograde(Course(course), assignments=[{bs.ASSIGNMENT!r}], students=st
 
 
 def grader(run, course):
-    """``grade(jobs, students=None)``: autograde the catalogue's assignment as ``run``'s identity."""
+    """``grade(jobs, students=None, timeout, wall_seconds)``: autograde the catalogue's assignment as ``run``'s
+    identity."""
 
-    def as_this_process(jobs, students=None):
+    def as_this_process(jobs, students=None, timeout=TIMEOUT, wall_seconds=WALL_SECONDS):
         return autograde.autograde(
             course,
             assignments=[bs.ASSIGNMENT],
             students=students,
             jobs=jobs,
-            timeout=TIMEOUT,
-            wall_seconds=WALL_SECONDS,
+            timeout=timeout,
+            wall_seconds=wall_seconds,
             unisolated=not SANDBOX,
         )
 
-    def as_ordinary_user(jobs, students=None):
+    def as_ordinary_user(jobs, students=None, timeout=TIMEOUT, wall_seconds=WALL_SECONDS):
         done = unprivileged.run(
-            [sys.executable, "-I", "-c", GRADE, course.root, jobs, TIMEOUT, WALL_SECONDS, *(students or [])],
+            [sys.executable, "-I", "-c", GRADE, course.root, jobs, timeout, wall_seconds, *(students or [])],
             home=course.root.parent / "home",
         )
         if done.returncode:
@@ -246,7 +250,10 @@ def grade_batch(run, parent):
         (parent / "home").mkdir()
         unprivileged.chown_tree(parent)
     grade = grader(run, course)
-    found = results(course, students, grade(jobs=2), before, protected)
+    timed = [s for s in students if s in TIMED]
+    statuses = grade(jobs=2, students=[s for s in students if s not in TIMED])
+    statuses += grade(jobs=2, students=timed, timeout=TIMED_TIMEOUT, wall_seconds=TIMED_WALL_SECONDS) if timed else []
+    found = results(course, students, statuses, before, protected)
     again = [s for s in REGRADED if s in students]
     found.update(
         run=run,
@@ -317,6 +324,8 @@ def test_the_catalogue_covers_what_it_must():
             assert f.honest is not None, f"{f.student}: a cheat must say what its honest code earns"
             assert f.score is None or f.score <= f.honest, f"{f.student}: a cheat may never score above its honest code"
     assert sum(f.sandbox for f in catalogue) >= 5
+    assert set(TIMED) <= set(students) and bs.WALL_CELLS * bs.WALL_SLEEP > TIMED_WALL_SECONDS
+    assert bs.WALL_SLEEP < TIMED_TIMEOUT and bs.HOG_SLEEP < TIMEOUT
 
 
 def test_outcome(graded, fixture):

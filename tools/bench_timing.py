@@ -5,7 +5,8 @@ temporary course's ``nbgrader_config.py``; the real course never calls it).  Whe
 ``COURSE_TIMING_LOG`` names a file, the process then appends one JSON line per event to it:
 
 - ``process``: when this nbgrader process started and (at exit) ended;
-- ``notebook``: one autograded notebook, both of nbgrader's passes (sanitize, then autograde);
+- ``notebook``: one autograded notebook, both of nbgrader's passes (sanitize, then autograde), with the CPU
+  seconds this process and its waited-for children (the notebook's kernel) spent on it;
 - ``preprocessor``: the seconds of each preprocessor of each pass, by class name;
 - ``execute``: the Execute preprocessor split into starting the kernel (until its first cell),
   running the cells (each one's seconds, with the first line of its source) and stopping it, and
@@ -90,6 +91,14 @@ def _time_cells(path, execute):
     execute.preprocess, execute.preprocess_cell = preprocess, preprocess_cell
 
 
+def _cpu():
+    """CPU seconds (user and system) of this process and of its children that have been waited for."""
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+    )
+
+
 def _process_start():
     """When this process was started (epoch seconds): its interpreter start-up and imports included."""
     try:
@@ -127,7 +136,7 @@ def install(config=None):
         self.exporter._preprocessors = wrapped
 
     def convert_single_notebook(self, notebook_filename):
-        start = time.time()
+        start, cpu = time.time(), _cpu()
         try:
             return original_convert(self, notebook_filename)
         finally:
@@ -139,6 +148,7 @@ def install(config=None):
                     "file": notebook_filename,
                     "start": start,
                     "end": time.time(),
+                    "cpu": _cpu() - cpu,
                 },
             )
 

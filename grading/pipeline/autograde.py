@@ -27,6 +27,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
+from course_utils.references import REFERENCES
 from grading.course import NBGRADER_FILES
 from grading.pipeline.progress import Progress
 from grading.recording import require_current
@@ -323,7 +324,16 @@ def sandbox_problem():
     return problem, found.get("enforced", {})
 
 
-def autograde(course, assignments=None, students=None, jobs=1, unisolated=False, timeout=None, wall_seconds=None):
+def autograde(
+    course,
+    assignments=None,
+    students=None,
+    jobs=1,
+    unisolated=False,
+    timeout=None,
+    wall_seconds=None,
+    references=REFERENCES,
+):
     """Autograde, then return one :class:`Status` per (student, assignment) submitted.
 
     The submitters of each assignment are split into ``jobs`` disjoint groups, each graded by one
@@ -331,7 +341,8 @@ def autograde(course, assignments=None, students=None, jobs=1, unisolated=False,
     in the sandbox (:mod:`grading.sandbox.kernel_manager`); without a working one this raises
     :class:`grading.sandbox.bwrap.SandboxUnavailable` unless ``unisolated`` (grade without isolation) is
     asked for. ``timeout`` overrides the seconds each cell may run, ``wall_seconds`` those of each notebook.
-    Raises :class:`grading.recording.StaleReferences` before grading anything when a reference is
+    Raises :class:`grading.recording.StaleReferences` before grading anything when a reference in
+    ``references`` (the folder the verification reads: the repository's unless another is given) is
     missing or out of date.
     """
     problem, enforced = sandbox_problem()
@@ -345,6 +356,7 @@ def autograde(course, assignments=None, students=None, jobs=1, unisolated=False,
             for a in assignments or course.assignments()
             if any((course.submitted / s / a).is_dir() for s in students or course.students())
         ],
+        root=references,
     )
     for assignment in assignments or course.assignments():
         submitters = [s for s in (students or course.students()) if (course.submitted / s / assignment).is_dir()]
@@ -362,6 +374,8 @@ def autograde(course, assignments=None, students=None, jobs=1, unisolated=False,
     for assignment in {assignment for assignment, _ in work}:
         (course.reports / f"autograde_{assignment}.log").unlink(missing_ok=True)
     arguments = [f"--Execute.timeout={timeout}"] if timeout else []
+    if Path(references) != REFERENCES:
+        arguments.append(f"--VerifyChecks.references_directory={references}")
     if wall_seconds:
         arguments.append(f"--SandboxedKernelManager.wall_seconds={wall_seconds}")
     if unisolated:
