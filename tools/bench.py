@@ -354,7 +354,8 @@ def report(runs, assignments, students, target):
         from_cpu = week_fixed + target * per_student / min(jobs, cores)
         line = f"  JOBS={jobs:<3} from CPU on {cores} idle cores: {from_cpu / 60:5.1f} min"
         if jobs in runs:
-            line += f"; from this run's wall time: {sum(projected(runs[jobs][a], students, target) for a in week) / 60:5.1f} min"
+            wall = sum(projected(runs[jobs][a], students, target) for a in week)
+            line += f"; from this run's wall time: {wall / 60:5.1f} min"
         if jobs == 2:
             line += f" (target: under 10 min): {'met' if from_cpu < 600 else 'NOT met'}"
         print(line)
