@@ -28,6 +28,9 @@ c.OverwriteCells.add_missing_cells = True
 # --- Grading settings (apply to `make autograde`, `nbgrader autograde` and Formgrader alike) ---
 # Seconds each cell may run; after that nbgrader interrupts the kernel and goes on with the next cell.
 c.Execute.timeout = 300
+# Seconds to drain a cell's remaining output after its reply (nbclient's 4 s failed a flood on a busy machine;
+# what is drained past the output cap is dropped as it arrives).
+c.Execute.iopub_timeout = 60
 c.Execute.interrupt_on_timeout = True
 
 # One verdict per test cell, decided inside nbgrader: right after execution, VerifyChecks compares

@@ -71,7 +71,17 @@ def _catalogue():
 
 
 SANDBOXED_CHEATS = [f.student for f in _catalogue() if f.sandbox and f.kind == "cheat"]
-ATTACKS = {*SANDBOXED_CHEATS, "wrapper_twin", "exfil_feedback", bs.VICTIM}
+# plus the outbound boundary's attacks: the grader's side of it must hold whoever grades
+ATTACKS = {
+    *SANDBOXED_CHEATS,
+    "wrapper_twin",
+    "exfil_feedback",
+    "update_flood",
+    "comm_flood",
+    "decode_bomb",
+    "active_content",
+    bs.VICTIM,
+}
 
 
 def graded_in(run):
