@@ -12,7 +12,7 @@ HOST ?= localhost
 PORT ?= 8888
 
 .DEFAULT_GOAL := help
-.PHONY: help env lab test test-fast lint test-browser demo data references release publish collect autograde feedback return-feedback status grades bench hub clean-notebooks clean
+.PHONY: help env lab test test-fast lint test-browser demo data references release publish collect autograde feedback return-feedback status grades bench hub roster clean-notebooks clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -77,8 +77,12 @@ grades: $(STAMP) ## export reports/grades.csv and reports/grades_by_exercise.csv
 bench: $(STAMP) ## grading time of the whole course for STUDENTS=50 simulated students with each JOBS of JOBS_LIST=1,2: split per notebook, x floor, 300-student projection
 	$(PY) tools/bench.py --students $(STUDENTS) --jobs-list $(JOBS_LIST) $(if $(ASSIGNMENTS),--assignments $(ASSIGNMENTS))
 
-hub: $(STAMP) ## (as root) set up and start the class's JupyterHub on this machine: deploy/class.toml (demo setting)
+hub: $(STAMP) ## (as root) set up and start the class's JupyterHub on this machine: deploy/class.toml, or CLASS=file
 	$(PY) deploy/hub.py $(if $(CLASS),--class '$(CLASS)')
+
+roster: $(STAMP) ## (as root) import the class list FILE=students.csv (LMS export): gradebook, hub class, accounts, passwords [CLASS=file]
+	$(if $(FILE),,$(error give the LMS's CSV export: make roster FILE=students.csv))
+	$(PY) deploy/roster.py '$(FILE)' $(if $(CLASS),--class '$(CLASS)')
 
 $(VENV)/.browser: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,browser]'

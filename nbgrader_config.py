@@ -36,7 +36,9 @@ c.Execute.interrupt_on_timeout = True
 # One verdict per test cell, decided inside nbgrader: right after execution, VerifyChecks compares
 # each test cell's check records with the solution's (references/<assignment>/<notebook>.json) and
 # turns a mismatch into an error output in that cell, which nbgrader then scores (0 points), stores
-# and renders. The other entries are nbgrader 0.9.6's defaults, in their order.
+# and renders. InsertRubrics puts each written answer's model answer and rubric (from the source notebook) in a
+# locked cell just above it, for Formgrader's manual grading; the feedback drops it first (grading/plugins/rubric.py).
+# The other entries are nbgrader 0.9.6's defaults, in their order.
 # Execute is replaced by the sandboxed one (see "The grading sandbox" below).
 c.Autograde.autograde_preprocessors = [
     "grading.plugins.execute.SandboxedExecute",
@@ -44,6 +46,7 @@ c.Autograde.autograde_preprocessors = [
     "grading.plugins.verification.VerifyChecks",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
+    "grading.plugins.rubric.InsertRubrics",
     "grading.plugins.sanitize.SanitizeSubmission",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
@@ -71,6 +74,7 @@ c.VerifyChecks.reveal = "kind"
 # written as MathML (rendered offline, no MathJax from the network).
 c.GenerateFeedback.exporter_class = "grading.plugins.feedback.FeedbackExporter"
 c.GenerateFeedback.preprocessors = [
+    "grading.plugins.rubric.DropRubrics",
     "grading.plugins.sanitize.SanitizeSubmission",
     "nbgrader.preprocessors.GetGrades",
     "grading.plugins.feedback.GraderVerdicts",

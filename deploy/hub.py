@@ -1,8 +1,9 @@
 """Set up and start the class's JupyterHub on this machine (`make hub`; run as root).
 
 Idempotent: builds the shared Python environment (the course package installed from this repository,
-not editable, with JupyterHub and its proxy), creates the Unix groups and accounts of class.toml,
-the exchange folder, the per-role Jupyter configuration and each instructor's copy of the course,
+not editable, with JupyterHub and its proxy), creates the Unix groups and accounts of class.toml and of the
+roster `make roster` imported (with initial passwords for the hub's PAM login), the exchange folder, the
+per-role Jupyter configuration and the one course folder all instructors share (nbgrader's ``groupshared``),
 then runs `jupyterhub -f deploy/jupyterhub_config.py`.  ``--setup-only`` stops before the hub starts.
 """
 
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 import tomllib
+from accounts import GROUPS, PASSWORD_FILE, ensure_account, name_problem  # noqa: E402 (deploy/ is the script's folder)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -25,20 +27,26 @@ from grading.pipeline.exchange import settings  # noqa: E402
 
 PACKAGE_SOURCES = ("pyproject.toml", "setup.py", "course_utils", "grading", "data")
 PROXY = "configurable-http-proxy@^5"
-GROUPS = {"instructors": "nn-instructors", "students": "nn-students"}
+AUTH = ("pam", "demo")
+SHARED_COURSE = "/srv/nn-from-scratch-course"
 
 
 def load_class(path):
     """class.toml as a dict; every user name is checked to be a plain Unix account name."""
     config = tomllib.loads(Path(path).read_text())
     names = config["users"]["instructors"] + config["users"]["students"]
-    bad = [n for n in names if not n.replace("-", "").replace("_", "").isalnum() or not n[0].isalpha() or len(n) > 32]
+    bad = [problem for n in names if (problem := name_problem(n))]
     if bad or len(set(names)) != len(names):
-        raise SystemExit(
-            f"{path}: user names must be unique Unix account names (letters first, then letters, "
-            f"digits, - or _); got {bad or names}"
-        )
+        raise SystemExit(f"{path}: user names must be unique Unix account names; {'; '.join(bad) or names}")
+    config["hub"].setdefault("auth", "pam")
+    if config["hub"]["auth"] not in AUTH:
+        raise SystemExit(f"{path}: [hub] auth = {config['hub']['auth']!r}: choose one of {', '.join(AUTH)}")
     return config
+
+
+def shared_course(config):
+    """The course folder all instructors share (``[course] shared``)."""
+    return Path(config["course"].get("shared", SHARED_COURSE))
 
 
 def run(*command, **kwargs):
@@ -92,20 +100,27 @@ def build_env(env, python):
 
 
 def ensure_users(config):
-    for role, group in GROUPS.items():
-        if subprocess.run(["getent", "group", group], capture_output=True).returncode != 0:
-            run("groupadd", group)
-        for name in config["users"][role]:
-            try:
-                pwd.getpwnam(name)
-            except KeyError:
-                run("useradd", "--create-home", "--shell", "/bin/bash", name)
-            run("usermod", "--append", "--groups", group, name)
-            os.chmod(pwd.getpwnam(name).pw_dir, 0o700)  # nobody reads another user's files
+    """The accounts of class.toml and of the roster; those created now get a password under PAM login."""
+    from roster import read_roster
+
+    state = Path(config["hub"]["state"])
+    state.mkdir(parents=True, exist_ok=True)
+    os.chmod(state, 0o755)
+    created = []
+    students = config["users"]["students"] + sorted(read_roster(state))
+    for role, names in (("instructors", config["users"]["instructors"]), ("students", students)):
+        for name in names:
+            if ensure_account(name, role, state, set_password=config["hub"]["auth"] == "pam"):
+                created.append(name)
+    if created:
+        print(f"accounts created: {', '.join(created)}; initial passwords in {state / PASSWORD_FILE} (root only)")
 
 
-def ensure_exchange(root):
-    """The exchange root: world-writable and sticky; nbgrader makes ``inbound/`` write-only for students."""
+def ensure_exchange(root, course_id):
+    """The exchange root: world-writable and sticky; nbgrader makes ``inbound/`` write-only for students.
+
+    The course's folders in it belong to the instructors' group, with the modes nbgrader's ``groupshared``
+    gives them, so that every instructor releases, collects and returns feedback in them."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     os.chmod(root, 0o1777)
@@ -115,6 +130,12 @@ def ensure_exchange(root):
                 f"the exchange {root} is inside {parent}, which other users cannot enter; "
                 "choose another COURSE_EXCHANGE / Exchange.root"
             )
+    modes = {"": 0o2775, "outbound": 0o2775, "inbound": 0o2773, "feedback": 0o2771 | 0o060}
+    for name, mode in modes.items():
+        folder = root / course_id / name
+        folder.mkdir(exist_ok=True)
+        shutil.chown(folder, group=GROUPS["instructors"])
+        os.chmod(folder, mode)
 
 
 def write_roles(state, course_id, root):
@@ -137,21 +158,48 @@ def write_roles(state, course_id, root):
 
 
 def ensure_course(config, env):
-    """Each instructor's own copy of the course (a clone of this repository) in their home; an existing
-    copy is left alone.  Their servers set ``VENV`` so that `make` there uses the class environment."""
+    """One course folder (a clone of this repository, with its gradebook) that every instructor reads and
+    writes through the group ``nn-instructors`` (setgid folders, group-writable files; students cannot enter),
+    linked as ``~/<folder>`` in each instructor's home; an existing folder is kept.  nbgrader runs with
+    ``groupshared`` there (it keeps its own files group-writable) and the instructors' servers with umask 002
+    (deploy/jupyterhub_config.py), so each instructor's manual grades land in the one gradebook.  Their
+    servers set ``VENV`` so that `make` there uses the class environment."""
+    from roster import add_to_gradebook
+
+    group = GROUPS["instructors"]
+    course = shared_course(config)
+    if not course.exists():
+        course.parent.mkdir(parents=True, exist_ok=True)
+        run("git", "clone", "--quiet", REPO, course)
+        print(f"cloned the course into {course}")
+    add_to_gradebook(f"sqlite:///{course / 'gradebook.db'}", [])  # created here, so that its mode is the group's
+    run("chgrp", "-R", group, course)
+    run("chmod", "-R", "g+rwX,o-rwx", course)
+    run("find", course, "-type", "d", "-exec", "chmod", "g+s", "{}", "+")
     for name in config["users"]["instructors"]:
         user = pwd.getpwnam(name)
-        folder = Path(user.pw_dir) / config["course"]["folder"]
-        if not folder.exists():
-            run("git", "clone", "--quiet", REPO, folder)
-            print(f"cloned the course into {folder}")
+        link = Path(user.pw_dir) / config["course"]["folder"]
+        if not link.exists() and not link.is_symlink():
+            link.symlink_to(course)
         jupyter = Path(user.pw_dir) / ".jupyter"
         jupyter.mkdir(exist_ok=True)
         (jupyter / "nbgrader_config.py").write_text(
-            "# Written by deploy/hub.py: Formgrader and nbgrader use the course's own configuration.\n"
-            f"load_subconfig({str(folder / 'nbgrader_config.py')!r})  # noqa: F821\n"
+            "# Written by deploy/hub.py: Formgrader and nbgrader use the course's own configuration, in the folder\n"
+            "# all instructors share (the link in this home, so that Formgrader finds it under its root).\n"
+            f"load_subconfig({str(course / 'nbgrader_config.py')!r})  # noqa: F821\n"
+            f"c.CourseDirectory.root = {str(link)!r}  # noqa: F821\n"
+            "c.CourseDirectory.groupshared = True  # noqa: F821\n"
         )
-        run("chown", "-R", "--no-dereference", f"{user.pw_uid}:{user.pw_gid}", folder, jupyter)
+        (Path(user.pw_dir) / ".gitconfig").write_text(f"[safe]\n\tdirectory = {course}\n")
+        run(
+            "chown",
+            "-R",
+            "--no-dereference",
+            f"{user.pw_uid}:{user.pw_gid}",
+            jupyter,
+            link,
+            Path(user.pw_dir) / ".gitconfig",
+        )
 
 
 def main(argv=None):
@@ -167,15 +215,19 @@ def main(argv=None):
     course = settings(Course(REPO))
     env = build_env(config["hub"]["env"], config["hub"].get("python", "/usr/bin/python3"))
     ensure_users(config)
-    ensure_exchange(course.root)
+    ensure_exchange(course.root, course.course_id)
     write_roles(config["hub"]["state"], course.course_id, course.root)
     ensure_course(config, env)
     (env / ".installed").touch()  # the Makefile's stamp, newer than the clones: `make VENV=<env>` uses the env as is
     hub = config["hub"]
+    login = (
+        f"DEMO MODE: everyone logs in with the password {hub['demo_password']!r}"
+        if hub["auth"] == "demo"
+        else f"login with each account's own password (initial ones: {Path(hub['state']) / 'initial_passwords.csv'})"
+    )
     print(
-        f"course {course.course_id}, exchange {course.root}; hub at http://{hub['ip']}:{hub['port']}/ "
-        f"(users {', '.join(config['users']['instructors'] + config['users']['students'])}, "
-        f"demo password {hub['demo_password']!r})",
+        f"course {course.course_id}, exchange {course.root}, course folder {shared_course(config)}; "
+        f"hub at http://{hub['ip']}:{hub['port']}/; {login}",
         flush=True,
     )
     if args.setup_only:

@@ -1,10 +1,15 @@
 """JupyterHub for the class: local Unix accounts, one local process per user, nbgrader per role.
 
 Started by `make hub` (deploy/hub.py), which sets NN_HUB_CLASS (the class file) and COURSE_EXCHANGE.
-DEMO SETTING: the DummyAuthenticator lets the listed users in with one shared password, over plain
-HTTP on localhost. For a real class see README.md, "Production settings".
+Login (``[hub] auth`` of the class file): ``pam`` (the default) checks each user's own Unix password (the
+accounts `make hub` and `make roster` create, with initial passwords in a root-only file); ``demo`` lets the
+listed users in with one shared password (DummyAuthenticator), for a demonstration on localhost only.
+The class is the class file's users plus the roster `make roster` imported (<state>/roster.csv); under PAM a
+student the roster adds later may log in at once (the group ``nn-students``), without restarting the hub.
+Over plain HTTP on localhost: for a real class see docs/hub.md, "Production settings".
 """
 
+import csv
 import os
 from pathlib import Path
 
@@ -16,6 +21,9 @@ CLASS = tomllib.loads(Path(os.environ.get("NN_HUB_CLASS", Path(__file__).with_na
 HUB, USERS = CLASS["hub"], CLASS["users"]
 ENV, STATE = Path(HUB["env"]), Path(HUB["state"])
 INSTRUCTORS, STUDENTS = list(USERS["instructors"]), list(USERS["students"])
+if (STATE / "roster.csv").is_file():
+    with open(STATE / "roster.csv", newline="", encoding="utf-8") as handle:
+        STUDENTS += [row["id"] for row in csv.DictReader(handle) if row["id"] not in STUDENTS + INSTRUCTORS]
 
 c.JupyterHub.ip = HUB["ip"]
 c.JupyterHub.port = int(HUB["port"])
@@ -26,8 +34,12 @@ c.JupyterHub.cookie_secret_file = str(STATE / "hub" / "jupyterhub_cookie_secret"
 c.ConfigurableHTTPProxy.command = [str(ENV / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy")]
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "hub" / "proxy.pid")
 
-c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = HUB["demo_password"]
+if HUB.get("auth", "pam") == "demo":
+    c.JupyterHub.authenticator_class = "dummy"
+    c.DummyAuthenticator.password = HUB["demo_password"]
+else:
+    c.JupyterHub.authenticator_class = "pam"
+    c.PAMAuthenticator.allowed_groups = {"nn-instructors", "nn-students"}  # checked at each login
 c.Authenticator.allowed_users = set(INSTRUCTORS + STUDENTS)
 c.JupyterHub.load_groups = {"instructors": {"users": INSTRUCTORS}, "students": {"users": STUDENTS}}
 
@@ -50,6 +62,8 @@ def role_config(spawner):
     spawner.environment["JUPYTER_CONFIG_PATH"] = str(STATE / "roles" / role)
     if role == "instructor":  # `make` in the course folder runs the class environment, not a .venv of its own
         spawner.environment["VENV"] = str(ENV)
+        # files an instructor writes in the shared course folder stay writable by the other instructors
+        spawner.cmd = ["/bin/sh", "-c", 'umask 002 && exec "$@"', "sh", str(ENV / "bin" / "jupyterhub-singleuser")]
 
 
 c.Spawner.pre_spawn_hook = role_config
