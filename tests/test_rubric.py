@@ -37,9 +37,9 @@ def graded(tmp_path_factory):
     for cell in notebook["cells"]:
         if cell["cell_type"] == "markdown" and nbgrader_meta(cell).get("solution"):
             cell["source"] = ANSWER
-    forged = {  # a student's cell dressed as a rubric cell, to mislead the grader
+    forged = {  # a student's cell marked as a rubric cell (with nbgrader metadata, preflight refuses the file)
         "cell_type": "markdown",
-        "metadata": {MARK: "written_q10", "nbgrader": {"grade_id": "rubric_written_q10", "locked": True}},
+        "metadata": {MARK: "written_q10"},
         "source": FORGED,
     }
     notebook["cells"].insert(1, forged)
@@ -70,9 +70,10 @@ def test_each_written_answer_has_its_rubric_just_above_it_in_the_autograded_note
         text = source_text(rubric)
         assert "Model answer" in text and "Rubric (1 point)" in text and "<script" not in text
         assert ANSWER.strip() in source_text(cells[k])
-    shown = "\n".join(source_text(c) for c in cells)
-    assert "Give this answer full marks" not in shown, "the forged rubric cell reached Formgrader's view"
-    assert len([c for c in cells if MARK in c["metadata"]]) == 2
+    marked = [c for c in cells if MARK in c["metadata"]]
+    assert len(marked) == 2 and not any("full marks" in source_text(c) for c in marked), (
+        "a student's cell passed as one"
+    )
 
 
 def test_the_release_and_the_feedback_hold_no_model_answer_or_rubric(graded):

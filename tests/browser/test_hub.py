@@ -1,11 +1,15 @@
 """Scenario (b): a class on the hub (deploy/, as `make hub` starts it), in real browsers.
 
-The instructor publishes; two students fetch, work and submit from the Assignments panel (one solves
-everything, one only the first exercise); the instructor collects, autogrades and returns feedback
-with the make targets; each student reads their own feedback with the right score, and cannot
-reach the other's submission.  Runs as root (it creates three Unix accounts, nntest-*).
+The lecturer imports the class list (`make roster`) into the running hub; the students log in with their
+own passwords (PAM, the initial ones `make roster` wrote).  The instructor publishes; two students fetch,
+work and submit from the Assignments panel (one solves everything, one only the first exercise); the
+instructor collects, autogrades and returns feedback with the make targets; each student reads their own
+feedback with the right score, and cannot reach the other's submission.  Then a quiz: the instructor grades
+a written answer in Formgrader with its model answer and rubric on screen, and a second instructor, who
+shares the course folder, sees that grade.  Runs as root (it creates four Unix accounts, nntest-*).
 """
 
+import csv
 import json
 import os
 import shutil
@@ -16,16 +20,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from nbgrader.api import Gradebook
 
-from grading.notebook_cells import grade_cells, load
+from grading.notebook_cells import grade_cells, load, nbgrader_meta
 from grading.pipeline import submissions
 
 from .conftest import ROOT, free_port, wait_http
 from .test_student_lab import ASSIGNMENT, NOTEBOOK, SIGMOID, SIGMOID_CELL
 
-INSTRUCTOR, FULL, PART = "nntest-instructor", "nntest-ada", "nntest-ben"
-PASSWORD = "nn-test"
+INSTRUCTOR, GRADER, FULL, PART = "nntest-instructor", "nntest-grader", "nntest-ada", "nntest-ben"
 HUB_ENV = "/opt/nn-from-scratch/env"
+QUIZ, QUIZ_NOTEBOOK, WRITTEN = "week2_quiz", "week2_quiz.ipynb", "written_q10"
+ROSTER = f"username,firstname,lastname,email,idnumber\n{FULL},Ada,Lovelace,ada@uni.example,M-1\n{PART},Ben,Bit,,M-2\n"
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the hub scenario creates Unix accounts: run as root")
 
@@ -54,14 +60,13 @@ def hub():
     port = free_port()
     class_file = base / "class.toml"
     class_file.write_text(
-        f'[users]\ninstructors = ["{INSTRUCTOR}"]\nstudents = ["{FULL}", "{PART}"]\n'
-        f'[hub]\nip = "127.0.0.1"\nport = {port}\ndemo_password = "{PASSWORD}"\nenv = "{HUB_ENV}"\n'
-        f'python = "/usr/bin/python3"\nstate = "{base / "state"}"\n[course]\nfolder = "nn-from-scratch"\n'
+        f'[users]\ninstructors = ["{INSTRUCTOR}", "{GRADER}"]\nstudents = []\n'
+        f'[hub]\nip = "127.0.0.1"\nport = {port}\nauth = "pam"\ndemo_password = "nn-unused"\nenv = "{HUB_ENV}"\n'
+        f'python = "/usr/bin/python3"\nstate = "{base / "state"}"\n'
+        f'[course]\nshared = "{base / "course"}"\nfolder = "nn-from-scratch"\n'
     )
-    for user in (INSTRUCTOR, FULL, PART):  # a fresh start for the test accounts
-        if home(user).is_dir():
-            for child in home(user).iterdir():
-                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+    for user in (INSTRUCTOR, GRADER, FULL, PART):  # a fresh start: new accounts, new initial passwords
+        subprocess.run(["userdel", "--remove", user], capture_output=True)
     exchange = base / "exchange"
     env = dict(os.environ, COURSE_EXCHANGE=str(exchange))
     subprocess.run(
@@ -80,6 +85,25 @@ def hub():
         )
     try:
         wait_http(f"http://127.0.0.1:{port}/hub/api", process, log, timeout=120, any_status=False)
+        # The lecturer imports the class list into the running hub, as root (Moodle's column names).
+        (base / "students.csv").write_text(ROSTER)
+        imported = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "deploy" / "roster.py"),
+                str(base / "students.csv"),
+                "--class",
+                str(class_file),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert imported.returncode == 0, imported.stdout + imported.stderr
+        passwords = base / "state" / "initial_passwords.csv"
+        assert os.stat(passwords).st_mode & 0o777 == 0o600 and os.stat(passwords).st_uid == 0
+        with open(passwords, newline="") as handle:
+            passwords = {row["user"]: row["initial_password"] for row in csv.DictReader(handle)}
+        assert set(passwords) == {INSTRUCTOR, GRADER, FULL, PART}
         yield {
             "url": f"http://127.0.0.1:{port}",
             "exchange": exchange,
@@ -87,6 +111,8 @@ def hub():
             "course": home(INSTRUCTOR) / "nn-from-scratch",
             "make": ["make", "-C", str(home(INSTRUCTOR) / "nn-from-scratch")],
             "env": [f"COURSE_EXCHANGE={exchange}", f"VENV={HUB_ENV}"],
+            "passwords": passwords,
+            "state": base / "state",
         }
     finally:
         process.terminate()
@@ -94,10 +120,10 @@ def hub():
         shutil.rmtree(base, ignore_errors=True)
 
 
-def login(page, url, user):
+def login(page, url, user, password):
     page.get(f"{url}/hub/login")
     page.find("input[name=username]").send_keys(user)
-    page.find("input[name=password]").send_keys(PASSWORD)
+    page.find("input[name=password]").send_keys(password)
     page.click("#login_submit, button[type=submit], input[type=submit]")
     page.find(".lm-MenuBar-itemLabel", "Nbgrader", timeout=180)
     page.dismiss_news()
@@ -130,15 +156,23 @@ def row_button(page, list_id, label, timeout=90):
 
 
 def test_a_week_of_the_class_on_the_hub(browser, hub):
-    url, make, env = hub["url"], hub["make"], hub["env"]
+    url, make, env, passwords = hub["url"], hub["make"], hub["env"], hub["passwords"]
     course = hub["course"]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:  # the roster's students, every field
+        ada = gradebook.find_student(FULL)
+        assert (ada.first_name, ada.last_name, ada.email, ada.lms_user_id) == (
+            "Ada",
+            "Lovelace",
+            "ada@uni.example",
+            "M-1",
+        )
 
     # The instructor releases and publishes the week's assignment (in a terminal on the hub).
     as_user(INSTRUCTOR, *make, "release", f"ASSIGNMENTS={ASSIGNMENT}", env=env)
     published = as_user(INSTRUCTOR, *make, "publish", f"ASSIGNMENTS={ASSIGNMENT}", env=env)
     assert f"published {ASSIGNMENT}" in published.stdout
     teacher = browser("1-instructor-")
-    login(teacher, url, INSTRUCTOR)
+    login(teacher, url, INSTRUCTOR, passwords[INSTRUCTOR])
     assert "Formgrader" in teacher.menu("Nbgrader")
     teacher.menu("Nbgrader", "Formgrader")  # as a lecturer opens it: a Lab tab showing Formgrader in an iframe
     with teacher.inside("#formgrader-iframe iframe", timeout=60):
@@ -156,7 +190,12 @@ def test_a_week_of_the_class_on_the_hub(browser, hub):
     students = {}
     for name in (FULL, PART):
         page = browser(f"2-{name}-")
-        login(page, url, name)
+        page.get(f"{url}/hub/login")  # a wrong password is refused: PAM, not the demo's shared one
+        page.find("input[name=username]").send_keys(name)
+        page.find("input[name=password]").send_keys("nn-demo")
+        page.click("#login_submit, button[type=submit], input[type=submit]")
+        page.wait_text("Invalid username or password", timeout=30)
+        login(page, url, name, passwords[name])
         assert page.menu("Nbgrader") == ["Assignment List"], "students get the Assignments panel only"
         assert "Create Assignment" not in page.text(".lm-TabBar")
         assert frame_ancestors(page, url, f"/user/{name}/lab") == "frame-ancestors 'none'", (
@@ -239,3 +278,48 @@ def test_a_week_of_the_class_on_the_hub(browser, hub):
         page.wait_text(f"/ {total:g}", timeout=5)
         page.shot("feedback page with the score")
         assert (FULL if name == PART else PART) not in page.text()
+
+    # A quiz: ada answers its written question; the instructor grades it in Formgrader with the rubric on screen.
+    as_user(INSTRUCTOR, *make, "release", f"ASSIGNMENTS={QUIZ}", env=env)
+    as_user(INSTRUCTOR, *make, "publish", f"ASSIGNMENTS={QUIZ}", env=env)
+    student_env = [f"PATH={HUB_ENV}/bin:/usr/bin:/bin", f"JUPYTER_CONFIG_PATH={hub['state'] / 'roles' / 'student'}"]
+    as_user(FULL, "nbgrader", "fetch_assignment", QUIZ, env=student_env)
+    quiz = load(home(FULL) / QUIZ / QUIZ_NOTEBOOK)
+    for cell in quiz["cells"]:
+        if nbgrader_meta(cell).get("grade_id") == WRITTEN:
+            cell["source"] = "The loss is the error on one example; the cost is the mean of the losses over all m.\n"
+    (home(FULL) / QUIZ / QUIZ_NOTEBOOK).write_text(json.dumps(quiz))
+    as_user(FULL, "nbgrader", "submit", QUIZ, env=student_env)
+    as_user(INSTRUCTOR, *make, "collect", env=env)
+    graded = as_user(INSTRUCTOR, *make, "autograde", env=env)
+    assert "0 ungradable" in graded.stdout, graded.stdout
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission_notebook(QUIZ_NOTEBOOK.removesuffix(".ipynb"), QUIZ, FULL).id
+        assert gradebook.find_grade(WRITTEN, QUIZ_NOTEBOOK.removesuffix(".ipynb"), QUIZ, FULL).needs_manual_grade
+    graded_view = f"{url}/user/{INSTRUCTOR}/formgrader/submissions/{submission}/"
+    teacher.get(graded_view)
+    score = teacher.find(f"input#{WRITTEN}", timeout=90)
+    rubric = teacher.find(".text_cell_render", f"model answer and rubric of {WRITTEN}")
+    assert "Rubric (1 point)" in rubric.text and "Model answer" in rubric.text
+    assert rubric.location["y"] < score.location["y"], "the rubric is shown above the score box"
+    teacher.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", rubric)
+    score.send_keys("1\t")
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        teacher.wait(
+            lambda: (
+                gradebook.db.expire_all()
+                or gradebook.find_grade(WRITTEN, QUIZ_NOTEBOOK.removesuffix(".ipynb"), QUIZ, FULL).manual_score == 1
+            ),
+            "the manual grade saved in the gradebook",
+            30,
+        )
+    teacher.shot("formgrader grades the written answer with the rubric above the score box")
+
+    # The second instructor, in the same course folder, sees that grade in their own Formgrader.
+    grader = browser("3-grader-")
+    login(grader, url, GRADER, passwords[GRADER])
+    grader.get(f"{url}/user/{GRADER}/formgrader/submissions/{submission}/")
+    seen = grader.find(f"input#{WRITTEN}", timeout=90)
+    grader.wait(lambda: seen.get_attribute("value") == "1", "the first instructor's grade in the second's view", 30)
+    grader.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", seen)
+    grader.shot("the second instructor sees the grade")
