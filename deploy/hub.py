@@ -130,7 +130,8 @@ def ensure_exchange(root, course_id):
                 f"the exchange {root} is inside {parent}, which other users cannot enter; "
                 "choose another COURSE_EXCHANGE / Exchange.root"
             )
-    modes = {"": 0o2775, "outbound": 0o2775, "inbound": 0o2773, "feedback": 0o2771 | 0o060}
+    # inbound: sticky too, so that no student renames or deletes another's submission (as make publish does)
+    modes = {"": 0o2775, "outbound": 0o2775, "inbound": 0o3773, "feedback": 0o2771}
     for name, mode in modes.items():
         folder = root / course_id / name
         folder.mkdir(exist_ok=True)

@@ -120,7 +120,8 @@ def publish(course, assignments, force=False):
             hint = " (already published: FORCE=1 replaces it)" if "already exists" in text else ""
             raise PublishError(f"nbgrader release_assignment {assignment} failed{hint}:\n{text[-1500:]}")
         inbound = where.parent / "inbound"  # nbgrader makes it 2733: add the sticky bit, so that nobody
-        inbound.chmod(inbound.stat().st_mode | stat.S_ISVTX)  # renames or deletes another's submission
+        if not inbound.stat().st_mode & stat.S_ISVTX:  # renames or deletes another's submission (make hub sets it)
+            inbound.chmod(inbound.stat().st_mode | stat.S_ISVTX)
         lines.append(f"published {assignment} -> {where / assignment}")
     return lines
 
