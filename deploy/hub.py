@@ -27,7 +27,7 @@ from grading.pipeline.exchange import settings  # noqa: E402
 
 PACKAGE_SOURCES = ("pyproject.toml", "setup.py", "course_utils", "grading", "data")
 PROXY = "configurable-http-proxy@^5"
-AUTH = ("pam", "demo")
+AUTH = ("pam", "demo", "lti")
 SHARED_COURSE = "/srv/nn-from-scratch-course"
 
 
@@ -221,11 +221,11 @@ def main(argv=None):
     ensure_course(config, env)
     (env / ".installed").touch()  # the Makefile's stamp, newer than the clones: `make VENV=<env>` uses the env as is
     hub = config["hub"]
-    login = (
-        f"DEMO MODE: everyone logs in with the password {hub['demo_password']!r}"
-        if hub["auth"] == "demo"
-        else f"login with each account's own password (initial ones: {Path(hub['state']) / 'initial_passwords.csv'})"
-    )
+    login = {
+        "demo": f"DEMO MODE: everyone logs in with the password {hub['demo_password']!r}",
+        "lti": "students and instructors launch the hub from the LMS (LTI 1.3)",
+        "pam": f"login with each account's own password (initial ones: {Path(hub['state']) / PASSWORD_FILE})",
+    }[hub["auth"]]
     print(
         f"course {course.course_id}, exchange {course.root}, course folder {shared_course(config)}; "
         f"hub at http://{hub['ip']}:{hub['port']}/; {login}",

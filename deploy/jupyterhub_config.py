@@ -3,7 +3,8 @@
 Started by `make hub` (deploy/hub.py), which sets NN_HUB_CLASS (the class file) and COURSE_EXCHANGE.
 Login (``[hub] auth`` of the class file): ``pam`` (the default) checks each user's own Unix password (the
 accounts `make hub` and `make roster` create, with initial passwords in a root-only file); ``demo`` lets the
-listed users in with one shared password (DummyAuthenticator), for a demonstration on localhost only.
+listed users in with one shared password (DummyAuthenticator), for a demonstration on localhost only;
+``lti`` takes the user from a signed LTI 1.3 launch of the LMS (the class file's ``[lti]`` table).
 The class is the class file's users plus the roster `make roster` imported (<state>/roster.csv); under PAM a
 student the roster adds later may log in at once (the group ``nn-students``), without restarting the hub.
 Over plain HTTP on localhost: for a real class see docs/hub.md, "Production settings".
@@ -37,6 +38,14 @@ c.ConfigurableHTTPProxy.pid_file = str(STATE / "hub" / "proxy.pid")
 if HUB.get("auth", "pam") == "demo":
     c.JupyterHub.authenticator_class = "dummy"
     c.DummyAuthenticator.password = HUB["demo_password"]
+elif HUB["auth"] == "lti":  # launched from the LMS (jupyterhub-ltiauthenticator); docs/hub.md says what to set
+    c.JupyterHub.authenticator_class = "ltiauthenticator.lti13.auth.LTI13Authenticator"
+    LTI = CLASS["lti"]
+    c.LTI13Authenticator.issuer = LTI["issuer"]
+    c.LTI13Authenticator.client_id = set(LTI["client_id"])
+    c.LTI13Authenticator.authorize_url = LTI["authorize_url"]
+    c.LTI13Authenticator.jwks_endpoint = LTI["jwks_endpoint"]
+    c.LTI13Authenticator.username_key = LTI.get("username_key", "custom_uname")
 else:
     c.JupyterHub.authenticator_class = "pam"
     c.PAMAuthenticator.allowed_groups = {"nn-instructors", "nn-students"}  # checked at each login
