@@ -1,14 +1,17 @@
 """The grader sees each written answer's model answer and rubric in the autograded notebook (Formgrader's
-manual-grading view); the release and the feedback never contain them (grading/plugins/rubric.py)."""
+manual-grading view); the release and the feedback never contain them (grading/plugins/rubric.py).  A score
+typed over an autograded one is listed by `make grades`."""
 
+import csv
 import json
 import re
 
 import pytest
+from nbgrader.api import Gradebook
 
 from grading.course import copy_course
 from grading.notebook_cells import SOLUTION_REGION, load, nbgrader_meta, source_text
-from grading.pipeline import autograde, feedback, release, submissions
+from grading.pipeline import autograde, feedback, grades, release, submissions
 from grading.plugins.rubric import MARK
 
 pytestmark = pytest.mark.slow
@@ -91,3 +94,29 @@ def test_the_release_and_the_feedback_hold_no_model_answer_or_rubric(graded):
         for line in secrets:
             words = re.sub(r"[*`$\\]", "", line)[:40]
             assert words not in plain and json.dumps(line)[1:-1] not in text, f"{name} contains {line!r}"
+
+
+def test_make_grades_lists_a_manual_score_typed_over_an_autograded_one(graded):
+    """Formgrader saves whatever is typed into an autograded cell's score box as a manual score, which then
+    counts (nbgrader's Grade.score); `make grades` lists each one, and not the written answers' manual grades."""
+    course, _ = graded
+    notebook = NOTEBOOK.removesuffix(".ipynb")
+    with Gradebook(course.gradebook_url) as gradebook:
+        for grade_id, score in (("test_q1", 0.0), ("written_q10", 1.0)):  # as Formgrader's API handler saves them
+            grade = gradebook.find_grade(grade_id, notebook, QUIZ, "ada")
+            grade.manual_score, grade.needs_manual_grade = score, False
+        gradebook.db.commit()
+        assert gradebook.find_grade("test_q1", notebook, QUIZ, "ada").score == 0.0, "the override counts"
+    grades.export(course)
+    with open(course.reports / "manual_on_autograded.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows == [
+        {
+            "student": "ada",
+            "assignment": QUIZ,
+            "notebook": notebook,
+            "exercise": "test_q1",
+            "manual_score": "0.0",
+            "auto_score": "0.25",
+        }
+    ]
