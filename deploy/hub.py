@@ -28,6 +28,7 @@ from grading.pipeline.exchange import settings  # noqa: E402
 PACKAGE_SOURCES = ("pyproject.toml", "setup.py", "course_utils", "grading", "data")
 PROXY = "configurable-http-proxy@^5"
 AUTH = ("pam", "demo", "lti")
+LTI_KEYS = ["issuer", "client_id", "authorize_url", "jwks_endpoint"]
 SHARED_COURSE = "/srv/nn-from-scratch-course"
 
 
@@ -41,6 +42,11 @@ def load_class(path):
     config["hub"].setdefault("auth", "pam")
     if config["hub"]["auth"] not in AUTH:
         raise SystemExit(f"{path}: [hub] auth = {config['hub']['auth']!r}: choose one of {', '.join(AUTH)}")
+    needed = {"demo": ("hub", ["demo_password"]), "lti": ("lti", LTI_KEYS)}.get(config["hub"]["auth"])
+    if needed and (missing := [k for k in needed[1] if k not in config.get(needed[0], {})]):
+        raise SystemExit(
+            f"{path}: auth = {config['hub']['auth']!r} needs {', '.join(missing)} in [{needed[0]}] (docs/hub.md)"
+        )
     return config
 
 
@@ -222,7 +228,7 @@ def main(argv=None):
     (env / ".installed").touch()  # the Makefile's stamp, newer than the clones: `make VENV=<env>` uses the env as is
     hub = config["hub"]
     login = {
-        "demo": f"DEMO MODE: everyone logs in with the password {hub['demo_password']!r}",
+        "demo": f"DEMO MODE: everyone logs in with the password {hub.get('demo_password')!r}",
         "lti": "students and instructors launch the hub from the LMS (LTI 1.3)",
         "pam": f"login with each account's own password (initial ones: {Path(hub['state']) / PASSWORD_FILE})",
     }[hub["auth"]]
