@@ -30,6 +30,7 @@ PROXY = "configurable-http-proxy@^5"
 AUTH = ("pam", "demo", "lti")
 LTI_KEYS = ["issuer", "client_id", "authorize_url", "jwks_endpoint"]
 SHARED_COURSE = "/srv/nn-from-scratch-course"
+TEXT = {"capture_output": True, "text": True}
 
 
 def load_class(path):
@@ -188,6 +189,12 @@ def ensure_course(config, env):
         link = Path(user.pw_dir) / config["course"]["folder"]
         if not link.exists() and not link.is_symlink():
             link.symlink_to(course)
+        elif not link.is_symlink() or link.resolve() != course.resolve():
+            raise SystemExit(
+                f"{link} is not the shared course {course} (a private copy from an earlier make hub?): the "
+                f"instructors would grade apart. Move what it holds that you need into {course}, then remove "
+                f"or rename {link} and run make hub again"
+            )
         jupyter = Path(user.pw_dir) / ".jupyter"
         jupyter.mkdir(exist_ok=True)
         (jupyter / "nbgrader_config.py").write_text(
@@ -197,16 +204,12 @@ def ensure_course(config, env):
             f"c.CourseDirectory.root = {str(link)!r}  # noqa: F821\n"
             "c.CourseDirectory.groupshared = True  # noqa: F821\n"
         )
-        (Path(user.pw_dir) / ".gitconfig").write_text(f"[safe]\n\tdirectory = {course}\n")
-        run(
-            "chown",
-            "-R",
-            "--no-dereference",
-            f"{user.pw_uid}:{user.pw_gid}",
-            jupyter,
-            link,
-            Path(user.pw_dir) / ".gitconfig",
-        )
+        gitconfig = Path(user.pw_dir) / ".gitconfig"  # git refuses a repository another user owns, unless trusted
+        trusted = subprocess.run(["git", "config", "--file", gitconfig, "--get-all", "safe.directory"], **TEXT)
+        if str(course) not in trusted.stdout.split():
+            run("git", "config", "--file", gitconfig, "--add", "safe.directory", course)
+        run("chown", "--no-dereference", f"{user.pw_uid}:{user.pw_gid}", jupyter, link, gitconfig)
+        run("chown", "-R", f"{user.pw_uid}:{user.pw_gid}", jupyter)
 
 
 def main(argv=None):
