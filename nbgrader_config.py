@@ -69,14 +69,14 @@ c.VerifyChecks.reveal = "kind"
 # tests' source: test cells show the verdict VerifyChecks recorded, not what the kernel printed, and cells
 # run after the first hidden test show no outputs (the kernel had that source by then). Formulas are
 # written as MathML (rendered offline, no MathJax from the network).
-c.GenerateFeedback.exporter_class = "grading.plugins.feedback.FeedbackExporter"
+c.GenerateFeedback.exporter_class = "grading.plugins.feedback_page.FeedbackExporter"
 c.GenerateFeedback.preprocessors = [
     "grading.plugins.sanitize.SanitizeSubmission",
     "nbgrader.preprocessors.GetGrades",
-    "grading.plugins.feedback.GraderVerdicts",
+    "grading.plugins.feedback_page.GraderVerdicts",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "grading.plugins.feedback.HideTracebacks",
+    "grading.plugins.feedback_page.HideTracebacks",
 ]
 
 # ---- The grading sandbox (grading/sandbox/bwrap.py, README "Security").  Every kernel nbgrader starts to
