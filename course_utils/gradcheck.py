@@ -135,24 +135,24 @@ def check_gradients(
     threshold: float = 1e-6,
     rtol: float = 1e-6,
     atol: float = 1e-8,
-) -> Differences:
+    hidden: bool = False,
+) -> None:
     """Check the analytic ``grads`` of the scalar ``f(parameters)`` against centred differences, in a test cell.
 
     Records the analytic gradients ``{parameter: gradient}`` as a value labelled ``<name> gradients [<case>]``
     (compared with the solution's within ``rtol``/``atol``, like any checked value: a record of the relative
     differences would fail honest code whose differences are merely smaller than the solution's), then raises
     :class:`CheckFailure` with :func:`gradient_check`'s reason when they disagree (``threshold``: its own).
-    Returns the relative differences.
+    ``hidden`` marks the record of a hidden case, whose values a failure's reason never shows.
     """
     where = records.label(f"{name} gradients", case)
     try:
         analytic = {key: _lookup(grads, key) for key in parameters}
     except KeyError as missing:
         raise CheckFailure(f"{where}: {missing.args[0]}") from None
-    records.emit(where, analytic, rtol, atol)
+    records.emit(where, analytic, rtol, atol, hidden=hidden)
     try:
-        differences = gradient_check(f, dict(parameters), analytic, threshold=threshold)
+        gradient_check(f, dict(parameters), analytic, threshold=threshold)
     except AssertionError as failure:
         raise CheckFailure(f"{where}: {failure}") from None
     print(f"OK {where}: agree with numerical gradients")
-    return differences
