@@ -63,38 +63,33 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
     "grading.plugins.sanitize.SanitizeSubmission",
 ]
-# What the reason for a failing hidden case reveals: "kind" (the exercise, the case label, the kind of
-# problem, how many values are off and the largest difference, and the usual mistake it looks like;
-# never an expected value) or "values" (also the returned and expected value where they differ most).
-c.VerifyChecks.reveal = "kind"
+# What the reason for a failing hidden case reveals: by default the exercise, the case label, the kind of
+# problem, how many values are off and the largest difference, and the usual mistake it looks like, never an
+# expected value; "values" also quotes the returned and expected value where they differ most:
+# c.VerifyChecks.reveal = "values"
 
 # Feedback shows what the student wrote, the visible tests and the grader's verdicts, never the hidden
 # tests' source: test cells show the verdict VerifyChecks recorded, not what the kernel printed, and cells
 # run after the first hidden test show no outputs (the kernel had that source by then). Formulas are
 # written as MathML (rendered offline, no MathJax from the network).
-c.GenerateFeedback.exporter_class = "grading.plugins.feedback.FeedbackExporter"
+c.GenerateFeedback.exporter_class = "grading.plugins.feedback_page.FeedbackExporter"
 c.GenerateFeedback.preprocessors = [
     "grading.plugins.rubric.DropRubrics",
     "grading.plugins.sanitize.SanitizeSubmission",
     "nbgrader.preprocessors.GetGrades",
-    "grading.plugins.feedback.GraderVerdicts",
+    "grading.plugins.feedback_page.GraderVerdicts",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "grading.plugins.feedback.HideTracebacks",
+    "grading.plugins.feedback_page.HideTracebacks",
 ]
 
 # ---- The grading sandbox (grading/sandbox/bwrap.py, README "Security").  Every kernel nbgrader starts to
 # autograde (make autograde, `nbgrader autograde`, Formgrader's Autograde button) runs in it, whatever
 # kernelspec the notebook names; without a working sandbox autograding refuses and says how to fix it.
-c.SandboxedExecute.max_output_mb = 16  # output accepted from one notebook's kernel; the rest is dropped
-# Budgets of one notebook's kernel, all of its processes together where a cgroup is writable
-# (else per process; see `python -m grading.sandbox.launcher --probe` for what this machine enforces).
-c.SandboxedKernelManager.memory_mb = 2048
-c.SandboxedKernelManager.processes = 64
-c.SandboxedKernelManager.cpus = 1.0
-c.SandboxedKernelManager.cpu_seconds = 900
-c.SandboxedKernelManager.wall_seconds = 900  # per notebook; each cell also has Execute.timeout
-c.SandboxedKernelManager.tmp_mb = 256  # size of /tmp
-c.SandboxedKernelManager.work_mb = 256  # size of the working copy and HOME
+# The budgets of one notebook's kernel (SandboxedKernelManager: memory_mb, processes, cpus, cpu_seconds,
+# wall_seconds, tmp_mb, work_mb; all its processes together where a cgroup is writable, else per process) keep
+# their defaults, set once in grading/sandbox/budgets.py (Budget), and so does the output cap
+# (SandboxedExecute.max_output_mb); docs/security.md lists them, and `python -I -m grading.sandbox.launcher
+# --probe` shows what this machine enforces. Override one here, e.g. c.SandboxedKernelManager.memory_mb = 4096.
 # Loud opt-in to grade WITHOUT isolation when the sandbox does not work (trusted submissions only):
-c.SandboxedKernelManager.allow_unisolated = False
+# c.SandboxedKernelManager.allow_unisolated = True

@@ -271,10 +271,6 @@ def _first_problem(got, expected, name, rtol, atol, reveal, inputs, echo):
     return None
 
 
-def _label(name, case):
-    return f"{name} [{case}]" if case else name
-
-
 def check_value(
     got: Any,
     expected: Any,
@@ -294,12 +290,12 @@ def check_value(
     ``inputs`` are the arguments that produced ``got``, for the diagnoses; ``mistakes`` see :func:`first_problem`.
     """
     if record:
-        records.emit(_label(name, case), got, rtol, atol)
+        records.emit(records.label(name, case), got, rtol, atol)
     problem = first_problem(got, expected, name=name, rtol=rtol, atol=atol, inputs=inputs, mistakes=mistakes)
     if problem:
         raise CheckFailure(with_case(problem, f" in test case '{case}'" if case else ""))
     if not quiet:
-        print(f"OK {_label(name, case)}")
+        print(f"OK {records.label(name, case)}")
 
 
 def _warning_advice(caught):
@@ -388,7 +384,7 @@ def call_checked(func: Callable[..., Any], *args: Any, name: str | None = None, 
     print, ``logging``) is caught and shown as a note: nbgrader would score the cell 0 for it.
     """
     name = name or getattr(func, "__name__", "function")
-    label = _label(name, case)
+    label = records.label(name, case)
     if not callable(func):
         raise CheckFailure(f"{name} should be a function but is {_describe(func)}")
     if str(getattr(func, "__module__", "")).startswith("course_utils"):
@@ -441,7 +437,7 @@ def check_function(
         inputs=(args, kwargs or {}),
         mistakes=mistakes,
     )
-    print(f"OK {_label(name, case)}")
+    print(f"OK {records.label(name, case)}")
     return result
 
 
@@ -449,16 +445,17 @@ def check_shapes(
     values: Mapping[str, Any], shapes: Mapping[str, Sequence[int]], *, name: str = "result", case: str = ""
 ) -> None:
     """Assert each array in the dict ``values`` has the shape given in ``shapes``."""
-    records.emit(_label(name, case), {key: list(np.shape(value)) for key, value in values.items()})
+    where = records.label(name, case)
+    records.emit(where, {key: list(np.shape(value)) for key, value in values.items()})
     for key, shape in shapes.items():
         if key not in values:
-            raise CheckFailure(f"{_label(name, case)}: missing {key!r}; got keys {sorted(values)}")
+            raise CheckFailure(f"{where}: missing {key!r}; got keys {sorted(values)}")
         value = values[key]
         if not isinstance(value, np.ndarray):
-            raise CheckFailure(f"{_label(name, case)}: {key!r} should be a NumPy array but is {_describe(value)}")
+            raise CheckFailure(f"{where}: {key!r} should be a NumPy array but is {_describe(value)}")
         if value.shape != tuple(shape):
-            raise CheckFailure(f"{_label(name, case)}: {key!r} has shape {value.shape} but expected {tuple(shape)}")
-    print(f"OK {_label(name, case)}: shapes")
+            raise CheckFailure(f"{where}: {key!r} has shape {value.shape} but expected {tuple(shape)}")
+    print(f"OK {where}: shapes")
 
 
 def check_true(condition: Any, message: str, *, name: str = "check") -> None:

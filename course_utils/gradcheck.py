@@ -8,9 +8,18 @@ The function under test gets fresh float64 copies at every call (a number stays 
 code that adds into its arguments cannot disturb the differences.  When the student's code computes
 in a lower precision (a float32 cost or gradient), no nudge of 1e-7 can be resolved: the check then
 takes the step and the threshold that precision allows, instead of blaming a right gradient.
+
+A test cell checks gradients with :func:`check_gradients`: it fails with :func:`gradient_check`'s
+reason and records the analytic gradients as values, which the grader compares with the solution's.
 """
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import numpy as np
+
+from . import records
+from .checks import CheckFailure
 
 
 def _scalar(value):
@@ -114,3 +123,36 @@ def gradient_check(f, parameters, grads, epsilon=1e-7, threshold=1e-6):
                 f"{np.max(np.abs(grad - numgrad)):.3g}"
             )
     return differences
+
+
+def check_gradients(
+    f: Callable[[dict[str, Any]], Any],
+    parameters: Mapping[str, Any],
+    grads: Mapping[str, Any],
+    *,
+    name: str,
+    case: str = "",
+    threshold: float = 1e-6,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    hidden: bool = False,
+) -> None:
+    """Check the analytic ``grads`` of the scalar ``f(parameters)`` against centred differences, in a test cell.
+
+    Records the analytic gradients ``{parameter: gradient}`` as a value labelled ``<name> gradients [<case>]``
+    (compared with the solution's within ``rtol``/``atol``, like any checked value: a record of the relative
+    differences would fail honest code whose differences are merely smaller than the solution's), then raises
+    :class:`CheckFailure` with :func:`gradient_check`'s reason when they disagree (``threshold``: its own).
+    ``hidden`` marks the record of a hidden case, whose values a failure's reason never shows.
+    """
+    where = records.label(f"{name} gradients", case)
+    try:
+        analytic = {key: _lookup(grads, key) for key in parameters}
+    except KeyError as missing:
+        raise CheckFailure(f"{where}: {missing.args[0]}") from None
+    records.emit(where, analytic, rtol, atol, hidden=hidden)
+    try:
+        gradient_check(f, dict(parameters), analytic, threshold=threshold)
+    except AssertionError as failure:
+        raise CheckFailure(f"{where}: {failure}") from None
+    print(f"OK {where}: agree with numerical gradients")

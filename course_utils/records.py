@@ -9,15 +9,24 @@ outside the student's process, with those of the instructor's solution: a test c
 points only if its records match, whatever the cell's other outputs say.  Code in the kernel can
 only switch records off, which costs it the points.  Students never see the records: JupyterLab
 and the feedback HTML do not render this MIME type.
+
+This module is the whole protocol both sides agree on: what a record holds (:class:`Record`), how its
+label names a check and its case (:func:`label`, :func:`parse_label`), how values travel
+(:func:`encode`, :func:`decode`), and the reference files ``references/<assignment>/<notebook>.json``
+that keep the solution's records (:func:`write_reference`, :func:`read_reference`).
 """
 
 import json
 import math
 import os
 import re
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .paths import COURSE_ROOT
 
 MIME = "application/vnd.nn-from-scratch.check+json"
 MAX_INPUT_SIZE = 20000  # larger input arrays are not sent with a record (they only serve the diagnoses)
@@ -26,6 +35,37 @@ MAX_RECORD_BYTES = 4 * 2**20
 MAX_DEPTH = 32
 _DTYPE = re.compile(r"[<>|=]?(?:[fiu](?:1|2|4|8|16)|b1|U(?P<chars>[0-9]{1,4}))")
 MAX_CHARS = 1024  # of one string in a "<U" array
+REFERENCES = COURSE_ROOT / "references"
+COMMAND = "make references"  # the one writer of reference files
+_LABEL = re.compile(r"^(?P<name>.*?) \[(?P<case>.*)\]$")
+
+
+@dataclass
+class Record:
+    """What one check saw: its ``label``, the decoded ``value``, and how closely another value must match it.
+
+    ``inputs`` are the arguments of a hidden case (for the diagnoses of usual mistakes; ``None`` when not
+    sent); ``hidden`` marks the record of a hidden case.  In a reference file the tolerances are the
+    solution's, and the grader uses those, never the ones a submission emits.
+    """
+
+    label: str
+    value: Any
+    rtol: float = 0.0
+    atol: float = 0.0
+    inputs: Any = None
+    hidden: bool = False
+
+
+def label(name: str, case: str = "") -> str:
+    """The label of a check: ``name`` alone, or ``name [case]`` for one of several cases."""
+    return f"{name} [{case}]" if case else name
+
+
+def parse_label(text: str) -> tuple[str, str]:
+    """Inverse of :func:`label`: ``(name, case)``, ``case`` empty when the label names none."""
+    match = _LABEL.match(text)
+    return (match.group("name"), match.group("case")) if match else (text, "")
 
 
 def active() -> bool:
@@ -152,9 +192,8 @@ def _small(value):
     return value if isinstance(value, (bool, int, float, str, np.generic)) or value is None else None
 
 
-def from_outputs(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The records found in a cell's outputs, in order, as dicts with ``label``, ``value``, ``rtol``,
-    ``atol`` and ``inputs`` (``None`` when not sent); values decoded.
+def from_outputs(outputs: list[dict[str, Any]]) -> list[Record]:
+    """The records found in a cell's outputs, in order; values decoded.
 
     A malformed record (which only a tampering submission could produce) is skipped, and so is one
     larger than :data:`MAX_RECORD_BYTES` as JSON, before any of it is decoded.
@@ -168,15 +207,91 @@ def from_outputs(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 if not isinstance(record, dict) or len(json.dumps(record)) > MAX_RECORD_BYTES:
                     continue
                 found.append(
-                    {
-                        "label": str(record["label"]),
-                        "value": decode(record["value"]),
-                        "rtol": float(record.get("rtol", 0.0)),
-                        "atol": float(record.get("atol", 0.0)),
-                        "inputs": decode(record["inputs"]) if "inputs" in record else None,
-                        "hidden": bool(record.get("hidden", False)),
-                    }
+                    Record(
+                        label=str(record["label"]),
+                        value=decode(record["value"]),
+                        rtol=float(record.get("rtol", 0.0)),
+                        atol=float(record.get("atol", 0.0)),
+                        inputs=decode(record["inputs"]) if "inputs" in record else None,
+                        hidden=bool(record.get("hidden", False)),
+                    )
                 )
             except (KeyError, TypeError, ValueError, AttributeError, RecursionError, MemoryError):
                 continue
     return found
+
+
+def reference_folder(assignment: str, root: str | Path | None = None) -> Path:
+    """Folder of an assignment's reference files under ``root`` (default :data:`REFERENCES`, looked up at call time)."""
+    return Path(REFERENCES if root is None else root) / assignment
+
+
+def reference_path(assignment: str, notebook: str, root: str | Path | None = None) -> Path:
+    """Reference file of one notebook (``notebook``: its file name or stem)."""
+    return reference_folder(assignment, root) / f"{Path(notebook).stem}.json"
+
+
+def write_reference(
+    path: Path,
+    assignment: str,
+    notebook_name: str,
+    source_checksum: str,
+    found: dict[str, list[Record]],
+    explained: dict[str, str] | None = None,
+) -> Path:
+    """Write one reference file: one line per record, so that a diff shows which check changed.
+
+    ``found`` is ``{grade id: [record, ...]}``; ``explained`` (``{grade id: text}``, quizzes only) is
+    stored as ``"explanations"``, one line per answer.  The inputs of hidden cases are not stored.
+    """
+    lines = [
+        "{",
+        f' "assignment": {json.dumps(assignment)},',
+        f' "notebook": {json.dumps(Path(notebook_name).name)},',
+        f' "source_checksum": {json.dumps(source_checksum)},',
+        f' "written_by": {json.dumps(COMMAND)},',
+        ' "cells": {',
+    ]
+    for k, (grade_id, items) in enumerate(found.items()):
+        lines.append(f"  {json.dumps(grade_id)}: [")
+        for j, item in enumerate(items):
+            entry = {
+                "label": item.label,
+                "hidden": item.hidden,
+                "rtol": item.rtol,
+                "atol": item.atol,
+                "value": encode(item.value),
+            }
+            lines.append("   " + json.dumps(entry) + ("," if j < len(items) - 1 else ""))
+        lines.append("  ]" + ("," if k < len(found) - 1 else ""))
+    lines.append(" }," if explained else " }")
+    if explained:
+        lines.append(' "explanations": {')
+        lines += [
+            f"  {json.dumps(g)}: {json.dumps(text)}" + ("," if k < len(explained) - 1 else "")
+            for k, (g, text) in enumerate(explained.items())
+        ]
+        lines.append(" }")
+    lines.append("}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def read_reference(path: str | Path) -> dict[str, Any]:
+    """The content of a reference file, its ``"cells"`` as ``{grade id: [Record, ...]}``."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    data["cells"] = {
+        grade_id: [
+            Record(
+                label=item["label"],
+                value=decode(item["value"]),
+                rtol=item["rtol"],
+                atol=item["atol"],
+                hidden=item.get("hidden", False),
+            )
+            for item in items
+        ]
+        for grade_id, items in data["cells"].items()
+    }
+    return data

@@ -61,7 +61,7 @@ def lines(notebook, found):
             raise ValueError(
                 f"{grade_id}: an explained quiz answer needs exactly one recorded answer, found {len(records)}"
             )
-        explained[grade_id] = f"Answer key: {key_text(records[0]['value'])}. {why}"
+        explained[grade_id] = f"Answer key: {key_text(records[0].value)}. {why}"
     return explained
 
 

@@ -1,4 +1,4 @@
-"""Reference files: the solution's check records per test cell, as reviewable JSON (``make references``).
+"""``make references``: the solution's check records per test cell, written as reviewable JSON, and their freshness.
 
 ``references/<assignment>/<notebook>.json`` holds, for every test cell of the source notebook, the
 records its checks emitted when the solution ran under grading conditions (visible checks and
@@ -6,22 +6,20 @@ hidden cases alike, with their tolerances), and the checksum of the source noteb
 they came from; a quiz's file also holds the explanation of each answer (:mod:`grading.explanations`),
 which the verifier shows after grading.  The records are taken from the executed notebook's outputs,
 outside the kernel: nothing a kernel runs can write a reference.  Grading refuses to start while a reference is
-missing or older than its notebook (:func:`problems`).
+missing or older than its notebook (:func:`problems`).  The file's format is
+:func:`course_utils.records.write_reference`'s.
 """
 
 import hashlib
 import json
-from pathlib import Path
 
 import nbformat
 
 from course_utils import records
-from course_utils.references import REFERENCES, read, reference_path
+from course_utils.records import COMMAND, REFERENCES, read_reference, reference_path, write_reference
 from grading import explanations
 from grading.notebook_cells import is_test_cell, nbgrader_meta, source_text
 from grading.run_notebook import run
-
-COMMAND = "make references"
 
 
 class StaleReferences(RuntimeError):
@@ -39,49 +37,10 @@ def test_cells(notebook):
 
 
 def cell_records(executed):
-    """``{grade_id: [record, ...]}`` of the test cells of an executed notebook (see :func:`records.from_outputs`)."""
+    """``{grade_id: [Record, ...]}`` of the test cells of an executed notebook (see :func:`records.from_outputs`)."""
     return {
         nbgrader_meta(cell)["grade_id"]: records.from_outputs(cell.get("outputs", [])) for cell in test_cells(executed)
     }
-
-
-def write(path, assignment, notebook_name, source_checksum, found, explained=None):
-    """Write one reference file: one line per record, so that a diff shows which check changed.
-
-    ``explained`` (``{grade id: text}``, quizzes only) is stored as ``"explanations"``, one line per answer.
-    """
-    lines = [
-        "{",
-        f' "assignment": {json.dumps(assignment)},',
-        f' "notebook": {json.dumps(Path(notebook_name).name)},',
-        f' "source_checksum": {json.dumps(source_checksum)},',
-        f' "written_by": {json.dumps(COMMAND)},',
-        ' "cells": {',
-    ]
-    for k, (grade_id, items) in enumerate(found.items()):
-        lines.append(f"  {json.dumps(grade_id)}: [")
-        for j, item in enumerate(items):
-            entry = {
-                "label": item["label"],
-                "hidden": item["hidden"],
-                "rtol": item["rtol"],
-                "atol": item["atol"],
-                "value": records.encode(item["value"]),
-            }
-            lines.append("   " + json.dumps(entry) + ("," if j < len(items) - 1 else ""))
-        lines.append("  ]" + ("," if k < len(found) - 1 else ""))
-    lines.append(" }," if explained else " }")
-    if explained:
-        lines.append(' "explanations": {')
-        lines += [
-            f"  {json.dumps(g)}: {json.dumps(text)}" + ("," if k < len(explained) - 1 else "")
-            for k, (g, text) in enumerate(explained.items())
-        ]
-        lines.append(" }")
-    lines.append("}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def record(course, assignments=None, root=REFERENCES):
@@ -98,7 +57,7 @@ def record(course, assignments=None, root=REFERENCES):
             notebook = nbformat.read(source, as_version=4)
             found = cell_records(executed)
             paths.append(
-                write(
+                write_reference(
                     reference_path(assignment, name, root),
                     assignment,
                     name,
@@ -128,7 +87,7 @@ def problems(course, assignments=None, root=REFERENCES):
             source = nbformat.read(course.source / assignment / name, as_version=4)
             if stored != checksum(source):
                 found.append(f"{path} was recorded from another version of {assignment}/{name}: {again}")
-            elif set(read(path)["cells"]) != {nbgrader_meta(c)["grade_id"] for c in test_cells(source)}:
+            elif set(read_reference(path)["cells"]) != {nbgrader_meta(c)["grade_id"] for c in test_cells(source)}:
                 found.append(f"{path} does not cover the test cells of {assignment}/{name}: {again}")
     return found
 

@@ -42,7 +42,7 @@ if str(REPO) not in sys.path:
 
 from course_utils import records  # noqa: E402
 from course_utils.paths import DATA_DIR  # noqa: E402
-from course_utils.references import read, reference_path  # noqa: E402
+from course_utils.records import read_reference, reference_path  # noqa: E402
 from grading.notebook_cells import grade_cells, nbgrader_meta, source_text  # noqa: E402
 from grading.pipeline import submissions  # noqa: E402
 
@@ -190,7 +190,7 @@ class Bases:
 
 def reference_records():
     """``{grade_id: [record]}``: the solution's check records (label, value, rtol, atol, hidden), as graded."""
-    return read(reference_path(ASSIGNMENT, NOTEBOOK))["cells"]
+    return read_reference(reference_path(ASSIGNMENT, NOTEBOOK))["cells"]
 
 
 # --------------------------------------------------------------------------- code planted by cheats
@@ -1266,16 +1266,14 @@ def fixtures(release_nb, source_nb):
                     {
                         "output_type": "stream",
                         "name": "stdout",
-                        "text": "".join(f"OK {r['label']}\n" for r in expected[grade_id]),
+                        "text": "".join(f"OK {r.label}\n" for r in expected[grade_id]),
                     }
                 ]
                 c["outputs"] += [
                     {
                         "output_type": "display_data",
                         "metadata": {},
-                        "data": records.bundle(
-                            r["label"], r["value"], r["rtol"], r["atol"], hidden=r.get("hidden", False)
-                        ),
+                        "data": records.bundle(r.label, r.value, r.rtol, r.atol, hidden=r.hidden),
                     }
                     for r in expected[grade_id]
                 ]

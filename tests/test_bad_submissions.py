@@ -37,7 +37,7 @@ from nbconvert import HTMLExporter
 from nbgrader.api import Gradebook
 
 from course_utils.paths import DATA_DIR
-from course_utils.references import reference_folder, reference_path
+from course_utils.records import reference_folder, reference_path
 from grading.course import REPO_ROOT, copy_course
 from grading.notebook_cells import grade_cells, hidden_lines, load, nbgrader_meta
 from grading.pipeline import autograde, release

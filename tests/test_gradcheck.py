@@ -89,3 +89,29 @@ def test_float32_code_is_checked_at_the_precision_it_has():
     assert differences.agree and differences.threshold > 1e-6
     with pytest.raises(AssertionError, match="'W'"):
         gradient_check(cost32, p, {"dW": right["dW"] * 1.5})
+
+
+def test_check_gradients_records_the_analytic_gradients_as_values(monkeypatch, capsys):
+    from course_utils import gradcheck
+
+    emitted = []
+    monkeypatch.setattr(gradcheck.records, "emit", lambda *args, **kwargs: emitted.append((args, kwargs)))
+    p = params()
+    gradcheck.check_gradients(quadratic, p, analytic(p), name="quadratic", case="3 x 2")
+    [((label, value, rtol, atol), kwargs)] = emitted
+    assert label == "quadratic gradients [3 x 2]" and (rtol, atol) == (1e-6, 1e-8) and not kwargs["hidden"]
+    assert sorted(value) == ["W", "b"] and np.array_equal(value["W"], analytic(p)["dW"])
+    assert "OK quadratic gradients [3 x 2]" in capsys.readouterr().out
+
+
+def test_check_gradients_fails_with_the_reason_as_a_check_failure():
+    from course_utils.checks import CheckFailure
+    from course_utils.gradcheck import check_gradients
+
+    p = params()
+    wrong = analytic(p)
+    wrong["db"] = wrong["db"] / 2
+    with pytest.raises(CheckFailure, match=r"quadratic gradients \[x\]: gradient of 'b' disagrees"):
+        check_gradients(quadratic, p, wrong, name="quadratic", case="x")
+    with pytest.raises(CheckFailure, match=r"quadratic gradients: no gradient for parameter 'W'"):
+        check_gradients(quadratic, p, {"db": wrong["db"]}, name="quadratic")

@@ -19,7 +19,7 @@ import json
 import numpy as np
 import pytest
 
-from course_utils.references import read, reference_path
+from course_utils.records import read_reference, reference_path
 from grading.course import REPO_ROOT
 from grading.notebook_cells import HIDDEN_REGION, load, nbgrader_meta, source_text
 
@@ -74,11 +74,11 @@ def secrets(path):
     """What the hidden tests of the notebook at ``path`` give away: ``[(grade_id, what)]``."""
     notebook = load(path)
     reference = reference_path(path.parent.name, path.name)
-    expected = read(reference)["cells"] if reference.is_file() else {}
+    expected = read_reference(reference)["cells"] if reference.is_file() else {}
     found = []
     for grade_id, region in regions(notebook):
         written, texts = literals(ast.parse(region))
-        results = [x for record in expected.get(grade_id, []) if record["hidden"] for x in numbers(record["value"])]
+        results = [x for record in expected.get(grade_id, []) if record.hidden for x in numbers(record.value)]
         for number in {float(n) for n in written if isinstance(n, float) and not round_number(n)}:
             if any(np.isclose(number, x, rtol=1e-6, atol=0) for x in results):
                 found.append((grade_id, f"the expected value {number!r} is written in the hidden test"))
@@ -101,8 +101,10 @@ def test_the_scan_finds_what_it_looks_for(tmp_path):
     path = REPO_ROOT / "notebooks" / "week2_numpy_basics" / "numpy_basics.ipynb"
     notebook = load(path)
     cell = next(c for c in notebook["cells"] if nbgrader_meta(c).get("grade_id") == "test_softmax")
-    hidden = [r for r in read(reference_path(path.parent.name, path.name))["cells"]["test_softmax"] if r["hidden"]]
-    value = float(hidden[0]["value"].ravel()[1])
+    hidden = [
+        r for r in read_reference(reference_path(path.parent.name, path.name))["cells"]["test_softmax"] if r.hidden
+    ]
+    value = float(hidden[0].value.ravel()[1])
     cell["source"] = source_text(cell).replace(
         "### END HIDDEN TESTS",
         f"expected = np.array([[{value:.8g}]])\nprint('Answer key: b.')\n"

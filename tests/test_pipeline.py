@@ -12,7 +12,7 @@ import re
 import pytest
 from nbgrader.api import Gradebook
 
-from course_utils.references import read, reference_path
+from course_utils.records import read_reference, reference_path
 from grading.course import NBGRADER_FILES
 from grading.notebook_cells import grade_cells, hidden_lines, load, nbgrader_meta, solution_lines
 from grading.pipeline import demo, release, submissions
@@ -153,9 +153,9 @@ def printed_floats(value):
 def hidden_values(assignment, notebook, source_text):
     """Printed forms of the hidden cases' expected floats that no visible test or source line shows too."""
     hidden, visible = set(), set()
-    for items in read(reference_path(assignment, notebook))["cells"].values():
+    for items in read_reference(reference_path(assignment, notebook))["cells"].values():
         for item in items:
-            (hidden if item["hidden"] else visible).update(printed_floats(item["value"]))
+            (hidden if item.hidden else visible).update(printed_floats(item.value))
     return {value for value in hidden - visible if value not in source_text}
 
 

@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 from nbgrader.api import Gradebook
 
-from course_utils.references import read, reference_path
+from course_utils.records import read_reference, reference_path
 from grading import explanations
 from grading.course import REPO_ROOT
 from grading.notebook_cells import (
@@ -201,7 +201,7 @@ def test_no_key_or_explanation_is_in_a_cell_the_kernel_runs(assignment):
 @pytest.mark.parametrize("assignment", QUIZZES)
 def test_the_reference_explains_each_answer_with_its_key(assignment):
     name, source = quiz_notebook(assignment)
-    reference = read(reference_path(assignment, name))
+    reference = read_reference(reference_path(assignment, name))
     assert reference["explanations"] == explanations.lines(source, reference["cells"])
     for grade_id, text in reference["explanations"].items():
         value = answer_key(source)[f"answer_{grade_id.removeprefix('test_')}"]

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from course_utils import references
+from course_utils import records
 from course_utils.checks import CheckFailure
+from course_utils.records import Record, write_reference
 from course_utils.references import check_reference
-from grading.recording import write
 
 
 def propagate(w, b):
@@ -19,13 +19,12 @@ CASES = {"small": (np.ones((2, 1)), 3), "other": (np.arange(3.0).reshape(3, 1), 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     """A reference file holding the solution's outputs of CASES, as `make references` writes it."""
-    monkeypatch.setattr(references, "REFERENCES", tmp_path)
-    monkeypatch.setattr(references.hidden_outputs, "__defaults__", (tmp_path,))
+    monkeypatch.setattr(records, "REFERENCES", tmp_path)
     items = [
-        {"label": f"propagate [{case}]", "hidden": True, "rtol": 1e-6, "atol": 1e-8, "value": propagate(*args)}
+        Record(records.label("propagate", case), propagate(*args), 1e-6, 1e-8, hidden=True)
         for case, args in CASES.items()
     ]
-    write(tmp_path / "demo" / "nb.json", "demo", "nb.ipynb", "sha256:x", {"test_propagate": items})
+    write_reference(tmp_path / "demo" / "nb.json", "demo", "nb.ipynb", "sha256:x", {"test_propagate": items})
     return tmp_path
 
 

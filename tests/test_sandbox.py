@@ -53,7 +53,8 @@ def test_nbgrader_autograde_uses_the_sandboxed_execute_preprocessor():
     assert names[0] == "grading.plugins.execute.SandboxedExecute"
     assert not [n for n in names if n.rsplit(".", 1)[-1] == "Execute"], names
     assert "grading.plugins.verification.VerifyChecks" in names
-    assert config.SandboxedKernelManager.allow_unisolated is False
+    assert "allow_unisolated" not in config.SandboxedKernelManager  # the default: refuse without a sandbox
+    assert grading_kernel.SandboxedKernelManager().allow_unisolated is False
 
 
 def test_without_a_sandbox_the_kernel_manager_refuses_and_says_how_to_fix_it(monkeypatch):

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import bench_timing as timing
 
-import course_utils.references as course_references
-from grading import recording as references
+from course_utils import records
+from grading import recording
 from grading.course import copy_course
 from grading.notebook_cells import load, source_text
 from grading.pipeline import release, submissions
@@ -119,15 +119,15 @@ def record_references(course, assignments, folder):
     """References in ``folder``, a copy of the repository's, never the repository's own: the floor's recorded,
     and those of ``assignments`` that are missing or stale there recorded again (with a note: run
     `make references` for the course)."""
-    shutil.copytree(course_references.REFERENCES, folder)
-    stale = [a for a in assignments if references.problems(course, [a], folder)]
+    shutil.copytree(records.REFERENCES, folder)
+    stale = [a for a in assignments if recording.problems(course, [a], folder)]
     if stale:
         print(
             f"note: the references of {', '.join(stale)} are not current in references/: recorded for the bench "
             "only; run `make references` for the course",
             file=sys.stderr,
         )
-    references.record(course, [FLOOR, *stale], root=folder)
+    recording.record(course, [FLOOR, *stale], root=folder)
 
 
 def simulate_class(course, assignments, students):

@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from course_utils.references import REFERENCES
+from course_utils.records import REFERENCES
 from grading.course import NBGRADER_FILES
 from grading.pipeline.progress import Progress
 from grading.recording import require_current

@@ -1,4 +1,6 @@
-"""`make feedback`: ``nbgrader generate_feedback`` per assignment (its page is made by :mod:`grading.plugins.feedback`).
+"""`make feedback`: ``nbgrader generate_feedback`` per assignment.
+
+Its page is made by :mod:`grading.plugins.feedback_page`.
 
 nbgrader copies every other file of the autograded folder next to the page (the kernel's IPython
 history among them, which holds every cell's source); :func:`generate` removes what is not HTML.

@@ -10,7 +10,7 @@ compares every test cell's records with those recorded from the solution
 with a reason the student can act on; nbgrader then scores and stores that verdict itself, and no
 score is edited afterwards.  Each test cell's verdict, in the grader's own words, is also kept in the
 notebook's metadata (``VERDICTS``): the feedback shows it instead of anything the kernel printed
-(:class:`grading.plugins.feedback.GraderVerdicts`).  Configured in ``nbgrader_config.py``, so ``make autograde``,
+(:class:`grading.plugins.feedback_page.GraderVerdicts`).  Configured in ``nbgrader_config.py``, so ``make autograde``,
 ``nbgrader autograde`` and Formgrader's *Autograde* button all apply it.  A quiz's test cell also gets the
 explanation of its answer from the reference file (:mod:`grading.explanations`): no key or explanation
 enters the kernel.
@@ -31,12 +31,11 @@ from traitlets import Enum, Unicode
 
 from course_utils import records
 from course_utils.checks import first_problem, with_case
-from course_utils.references import REFERENCES, read, reference_path
+from course_utils.records import COMMAND, REFERENCES, Record, parse_label, read_reference, reference_path
 from grading import explanations
 from grading.notebook_cells import is_test_cell, nbgrader_meta, source_text
-from grading.recording import COMMAND, checksum
+from grading.recording import checksum
 
-_LABEL = re.compile(r"^(?P<name>.*?) \[(?P<case>.*)\]$")
 VERDICTS = "nn_from_scratch_verdicts"  # notebook metadata: {grade_id: {"passed": bool, "reason": str}}
 # Exception and warning names a reason may repeat (anything else the kernel names is "an exception"):
 # the kernel chooses an error's name and message, and a student's hook could fill them with the hidden tests.
@@ -70,12 +69,7 @@ _CHECK_STOPS = [  # what course_utils.checks.call_checked raises, as the grader 
 ]
 
 
-def _split(label):
-    match = _LABEL.match(label)
-    return (match.group("name"), match.group("case")) if match else (label, "")
-
-
-def cell_problem(found, expected, reveal=False):
+def cell_problem(found: list[Record], expected: list[Record], reveal: bool = False) -> str:
     """Why the records ``found`` in a test cell do not match ``expected`` (the solution's), or ``""``.
 
     Each expected record is matched with the next found record of the same label (records with
@@ -85,23 +79,23 @@ def cell_problem(found, expected, reveal=False):
     """
     position = 0
     for item in expected:
-        name, case = _split(item["label"])
-        where = f" in {'hidden ' if item['hidden'] else ''}test case '{case}'" if case else ""
-        match = next((i for i in range(position, len(found)) if found[i]["label"] == item["label"]), None)
+        name, case = parse_label(item.label)
+        where = f" in {'hidden ' if item.hidden else ''}test case '{case}'" if case else ""
+        match = next((i for i in range(position, len(found)) if found[i].label == item.label), None)
         if match is None:
             return (
-                f"the check of {item['label']} did not run to the end under grading{where} (no record of its "
+                f"the check of {item.label} did not run to the end under grading{where} (no record of its "
                 "values reached the grader: was a check skipped, patched or switched off?)"
             )
         got = found[match]
         problem = first_problem(
-            got["value"],
-            item["value"],
-            name=f"{name}(...)" if item["hidden"] else name,
-            rtol=item["rtol"],
-            atol=item["atol"],
-            reveal=reveal or not item["hidden"],
-            inputs=got["inputs"] if item["hidden"] else None,
+            got.value,
+            item.value,
+            name=f"{name}(...)" if item.hidden else name,
+            rtol=item.rtol,
+            atol=item.atol,
+            reveal=reveal or not item.hidden,
+            inputs=got.inputs if item.hidden else None,
             echo=False,
         )
         if problem:
@@ -127,8 +121,8 @@ def stop_reason(outputs, expected, source):
         return mismatch
     error = next(o for o in outputs if o.get("output_type") == "error")
     ename, evalue = str(error.get("ename", "")), str(error.get("evalue", ""))
-    labels = [r["label"] for r in found]
-    missing = next((item["label"] for item in expected or [] if item["label"] not in labels), None)
+    labels = [r.label for r in found]
+    missing = next((item.label for item in expected or [] if item.label not in labels), None)
     where = f"at the check of {missing}" if missing else "after its checks"
     how = f"with {_known(ename)}"
     if ename == "CheckFailure":
@@ -160,13 +154,13 @@ class VerifyChecks(NbGraderPreprocessor):
         str(REFERENCES), help="Folder of the reference files <assignment>/<notebook>.json written by `make references`."
     ).tag(config=True)
 
-    def expected(self, assignment: str, notebook_id: str) -> dict[str, list[dict[str, Any]]]:
+    def expected(self, assignment: str, notebook_id: str) -> dict[str, list[Record]]:
         """The solution's records per grade id; raises when the reference is missing or stale."""
         path = reference_path(assignment, notebook_id, self.references_directory)
         again = f"run `{COMMAND} ASSIGNMENTS={assignment}` in the course repository"
         if not path.is_file():
             raise RuntimeError(f"no reference file {path}: {again}")
-        reference = read(path)
+        reference = read_reference(path)
         coursedir = CourseDirectory(config=self.config)
         source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment)) / f"{notebook_id}.ipynb"
         if source.is_file() and reference["source_checksum"] != checksum(nbformat.read(source, as_version=4)):

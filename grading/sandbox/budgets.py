@@ -31,7 +31,6 @@ class Budget:
     wall_seconds: int = 900  # wall clock of the notebook, start to shutdown
     tmp_mb: int = 256  # size of /tmp (tmpfs)
     work_mb: int = 256  # size of the working copy and HOME (tmpfs)
-    output_mb: int = 16  # notebook output the grader accepts (grading.plugins.execute)
 
     @classmethod
     def from_dict(cls, values):

@@ -18,7 +18,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from nbgrader.server_extensions.formgrader import handlers
 from traitlets.config import Config
 
-from grading.plugins.feedback import FeedbackExporter
+from grading.plugins.feedback_page import FeedbackExporter
 from grading.plugins.sanitize import SanitizeSubmission
 
 TITLE = "an honest page"

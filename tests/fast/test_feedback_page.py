@@ -1,6 +1,6 @@
 """The feedback page names each test cell by its exercise, wraps long reasons and marks the error stream."""
 
-from grading.plugins.feedback import STYLE, readable
+from grading.plugins.feedback_page import STYLE, readable
 
 PAGE = """<html><head><title>x</title></head><body><ul>
 <li><a href="#test_l1_loss">Test cell</a> (Score: 0.0 / 1.0)</li>

@@ -2,7 +2,8 @@
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from grading.plugins.feedback import DROPPED, GraderVerdicts
+from course_utils.records import Record
+from grading.plugins.feedback_page import DROPPED, GraderVerdicts
 from grading.plugins.verification import VERDICTS, stop_reason
 
 SECRET = "rng = np.random.default_rng(101)"
@@ -57,7 +58,7 @@ def error(ename, evalue):
     return new_output("error", ename=ename, evalue=evalue, traceback=[evalue])
 
 
-EXPECTED = [{"label": "f(...) [one]", "hidden": False, "rtol": 0, "atol": 0, "value": 1.0}]
+EXPECTED = [Record("f(...) [one]", 1.0)]
 
 
 def test_the_reason_for_a_kernel_error_repeats_none_of_its_text_but_known_forms():

@@ -74,5 +74,5 @@ def test_deep_nesting_and_oversized_records_are_skipped():
 )
 def test_what_encode_writes_still_decodes(value):
     (found,) = records.from_outputs([record_output(json.loads(json.dumps(records.encode(value))))])
-    decoded = found["value"]
+    decoded = found.value
     assert repr(decoded) == repr(value) or (isinstance(value, float) and np.isnan(decoded))

@@ -10,7 +10,7 @@ from grading.course import REPO_ROOT
 from grading.notebook_cells import is_test_cell, load, nbgrader_meta, source_text
 
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*/*.ipynb"))
-RETURN_NOTHING = {"print", "display", "check_value", "check_true", "check_shapes", "check_reference"}
+RETURN_NOTHING = {"print", "display", "check_value", "check_true", "check_shapes", "check_reference", "check_gradients"}
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.S)
 
 

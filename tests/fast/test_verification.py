@@ -8,7 +8,7 @@ from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
 from course_utils import records
-from grading import recording as references
+from grading import recording
 from grading.course import Course
 from grading.plugins.verification import VerifyChecks, cell_problem
 
@@ -39,9 +39,9 @@ def record(label, value, hidden=True, inputs=None):
 def solution_records():
     return {
         "test_grad": [
-            {"label": "grad(...) [visible]", "hidden": False, "rtol": 1e-6, "atol": 1e-8, "value": DW},
-            {"label": "grad [four examples]", "hidden": True, "rtol": 1e-6, "atol": 1e-8, "value": DW},
-            {"label": "cost [four examples]", "hidden": True, "rtol": 1e-6, "atol": 1e-8, "value": SECRET},
+            records.Record("grad(...) [visible]", DW, 1e-6, 1e-8, hidden=False),
+            records.Record("grad [four examples]", DW, 1e-6, 1e-8, hidden=True),
+            records.Record("cost [four examples]", SECRET, 1e-6, 1e-8, hidden=True),
         ]
     }
 
@@ -49,7 +49,7 @@ def solution_records():
 @pytest.fixture
 def verify(tmp_path):
     """Run VerifyChecks on a notebook against a reference written in tmp_path; returns the test cell."""
-    references.write(tmp_path / "demo" / "nb.json", "demo", "nb.ipynb", "sha256:none", solution_records())
+    records.write_reference(tmp_path / "demo" / "nb.json", "demo", "nb.ipynb", "sha256:none", solution_records())
 
     def run(cell, reveal="kind"):
         config = Config()
@@ -98,7 +98,7 @@ def test_hidden_reason_never_narrows_the_expected_value(verify, cost):
     assert reason == "cost(...) is not within the tolerance of the expected value in hidden test case 'four examples'"
     visible = cell_problem(
         records.from_outputs([record("cost [x]", cost, hidden=False)]),
-        [{"label": "cost [x]", "hidden": False, "rtol": 1e-6, "atol": 1e-8, "value": SECRET}],
+        [records.Record("cost [x]", SECRET, 1e-6, 1e-8)],
     )
     assert "expected 0.12345679" in visible and "difference" in visible  # visible cases keep their detail
 
@@ -168,24 +168,24 @@ def small_course(tmp_path):
 def test_freshness_check_names_the_command(tmp_path):
     course, notebook = small_course(tmp_path)
     root = tmp_path / "refs"
-    [missing] = references.problems(course, root=root)
+    [missing] = recording.problems(course, root=root)
     assert "is missing" in missing and "make references ASSIGNMENTS=demo" in missing
-    references.write(root / "demo" / "nb.json", "demo", "nb.ipynb", references.checksum(notebook), solution_records())
-    assert references.problems(course, root=root) == []
+    records.write_reference(
+        root / "demo" / "nb.json", "demo", "nb.ipynb", recording.checksum(notebook), solution_records()
+    )
+    assert recording.problems(course, root=root) == []
     notebook.cells[0].source += "\n# edited"
 
     nbformat.write(notebook, course.source / "demo" / "nb.ipynb")
-    [stale] = references.problems(course, root=root)
+    [stale] = recording.problems(course, root=root)
     assert "another version" in stale
-    with pytest.raises(references.StaleReferences, match="make references ASSIGNMENTS=demo"):
-        references.require_current(course, root=root)
+    with pytest.raises(recording.StaleReferences, match="make references ASSIGNMENTS=demo"):
+        recording.require_current(course, root=root)
 
 
 def test_reference_file_is_text_with_one_line_per_record(tmp_path):
-    path = references.write(tmp_path / "nb.json", "demo", "nb.ipynb", "sha256:x", solution_records())
+    path = records.write_reference(tmp_path / "nb.json", "demo", "nb.ipynb", "sha256:x", solution_records())
     text = path.read_text()
     assert text.count('"label"') == 3 and len(text.splitlines()) == 3 + 10
-    from course_utils.references import read
-
-    back = read(path)["cells"]["test_grad"]
-    assert np.array_equal(back[0]["value"], DW) and back[2]["value"] == SECRET
+    back = records.read_reference(path)["cells"]["test_grad"]
+    assert np.array_equal(back[0].value, DW) and back[2].value == SECRET
