@@ -100,7 +100,13 @@ def plot_points(X, Y, *, ax=None, title=None, legend=True):
     if legend:
         for value in (0, 1):
             ax.scatter(
-                [], [], color=plt.cm.RdBu(float(value)), s=min(size, 40), edgecolors="k", linewidths=0.3, label=f"y = {value}"
+                [],
+                [],
+                color=plt.cm.RdBu(float(value)),
+                s=min(size, 40),
+                edgecolors="k",
+                linewidths=0.3,
+                label=f"y = {value}",
             )
         ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
     if title:

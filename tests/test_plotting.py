@@ -54,7 +54,7 @@ def test_points_have_a_legend_for_the_two_labels():
 
 
 def test_a_constant_prediction_is_shaded_with_its_own_class_colour():
-    """XOR's logistic unit answers 0 everywhere: its region must be red like class 0 elsewhere, not the middle colour."""
+    """XOR's logistic unit answers 0 everywhere: its region must be red like class 0 elsewhere."""
     X, Y = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]]), np.array([[0, 1, 1, 0]])
     zero = plotting.plot_decision_boundary(lambda P: np.zeros((1, P.shape[1]), dtype=int), X, Y, resolution=10)
     mixed = plotting.plot_decision_boundary(lambda P: (P[0:1] > 0.5).astype(int), X, Y, resolution=10)
