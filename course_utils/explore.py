@@ -2,8 +2,9 @@
 
 ``explore(draw, choices, start)`` first shows ``draw(figure, **start)`` as an ordinary image output, so
 a page where no widget front end runs (nbconvert, the feedback pages) still has a static figure; then
-one slider per entry of ``choices``, whose moves redraw that same image.  Under grading it does nothing:
-nobody looks, and the training behind each figure would only cost grading time.
+one slider per entry of ``choices``, whose moves redraw that same image.  Under grading it draws nothing
+(nobody looks, and the training behind each figure would only cost grading time) and prints one line, which
+is what the feedback page, made from the graded run, shows in its place.
 """
 
 import io
@@ -77,10 +78,11 @@ def explore(draw, choices, start, *, figsize=(11, 4)):
     """Sliders over ``choices`` (``{name: [values]}``) redrawing ``draw(figure, **values)``.
 
     ``start`` gives each slider's first value, the one the static figure shows.  Returns the
-    :class:`Exploration`, or ``None`` under grading (nothing drawn) and where ipywidgets is missing
-    (the static figure only).
+    :class:`Exploration`, or ``None`` under grading (nothing drawn, a one-line note printed) and where
+    ipywidgets is missing (the static figure only).
     """
     if under_grading():
+        print(f"[exploration of {', '.join(choices)}: not run while grading; open the notebook in JupyterLab]")
         return None
     unknown = set(start) ^ set(choices)
     if unknown:

@@ -32,11 +32,12 @@ def drawing(seen):
 
 
 @pytest.mark.parametrize("mode", ["autograde", "validate"])
-def test_does_nothing_under_grading(monkeypatch, shown, mode):
+def test_draws_nothing_under_grading(monkeypatch, shown, capsys, mode):
     monkeypatch.setenv("NBGRADER_EXECUTION", mode)
     seen = []
     assert explore(drawing(seen), CHOICES, START) is None
     assert seen == [] and shown == []
+    assert "not run while grading" in capsys.readouterr().out  # what the feedback page shows instead
 
 
 def test_static_figure_first_then_sliders_redraw_it(shown):
