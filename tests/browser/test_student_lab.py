@@ -100,7 +100,7 @@ def test_student_runs_fails_fixes_and_validates(browser, student_lab):
 EXPLORE_NOTEBOOK = "exploration.ipynb"
 # The machinery of the week 3-5 explorations (course_utils.explore) with a draw that is instant: the slider
 # turns the boundary of a fixed linear classifier, so a move must change the picture.
-EXPLORE_CODE = '''import numpy as np
+EXPLORE_CODE = """import numpy as np
 from course_utils.explore import boundary_and_cost, explore
 
 X = np.random.default_rng(0).uniform(-1, 1, size=(2, 60))
@@ -113,7 +113,7 @@ def draw(figure, angle):
                       title=f"boundary at {angle} degrees")
 
 
-exploration = explore(draw, {"angle": [0, 45, 90, 135]}, start={"angle": 0})'''
+exploration = explore(draw, {"angle": [0, 45, 90, 135]}, start={"angle": 0})"""
 
 
 def test_a_slider_redraws_the_exploration_figure(browser, student_lab):
