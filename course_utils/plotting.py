@@ -72,7 +72,8 @@ def show_images(images, labels=None, predictions=None, classes=None, *, ncols=8,
 def plot_decision_boundary(predict, X, Y, *, ax=None, title=None, resolution=300, padding=0.5):
     """Shade the regions ``predict`` assigns to each class, with the points ``X: (2, m)`` on top.
 
-    ``predict`` takes a ``(2, k)`` array of points and returns ``(1, k)`` labels.
+    ``predict`` takes a ``(2, k)`` array of points and returns ``(1, k)`` labels.  The region of class 0 is
+    always light red and that of class 1 light blue, also when ``predict`` answers one class everywhere.
     """
     ax = _axes(ax, figsize=(5, 4))
     x_min, x_max = X[0].min() - padding, X[0].max() + padding
@@ -80,7 +81,7 @@ def plot_decision_boundary(predict, X, Y, *, ax=None, title=None, resolution=300
     xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
     grid = np.vstack([xx.ravel(), yy.ravel()])
     regions = np.asarray(predict(grid)).reshape(xx.shape)
-    ax.contourf(xx, yy, regions, cmap=plt.cm.RdBu, alpha=0.35)
+    ax.contourf(xx, yy, regions, levels=[-0.5, 0.5, 1.5], cmap=plt.cm.RdBu, vmin=0, vmax=1, alpha=0.35)
     return plot_points(X, Y, ax=ax, title=title)
 
 
@@ -88,16 +89,24 @@ def plot_points(X, Y, *, ax=None, title=None, legend=True):
     """Scatter plot of ``X: (2, m)`` coloured by the labels ``Y: (1, m)``: red for 0, blue for 1.
 
     ``legend`` says which colour is which label (and, over a decision boundary, which shaded region).
+    A handful of points (XOR's four) is drawn large enough to see.
     """
     ax = _axes(ax, figsize=(5, 4))
     labels = np.ravel(Y)
-    ax.scatter(X[0], X[1], c=labels, cmap=plt.cm.RdBu, vmin=0, vmax=1, s=14, edgecolors="k", linewidths=0.3)
+    size = 14 if labels.size > 20 else 120
+    ax.scatter(X[0], X[1], c=labels, cmap=plt.cm.RdBu, vmin=0, vmax=1, s=size, edgecolors="k", linewidths=0.3)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     if legend:
         for value in (0, 1):
             ax.scatter(
-                [], [], color=plt.cm.RdBu(float(value)), s=14, edgecolors="k", linewidths=0.3, label=f"y = {value}"
+                [],
+                [],
+                color=plt.cm.RdBu(float(value)),
+                s=min(size, 40),
+                edgecolors="k",
+                linewidths=0.3,
+                label=f"y = {value}",
             )
         ax.legend(loc="upper right", fontsize=8, framealpha=0.8)
     if title:

@@ -51,3 +51,16 @@ def test_points_have_a_legend_for_the_two_labels():
     ax = plotting.plot_decision_boundary(lambda P: (P[0:1] > 1).astype(int), X, Y, resolution=10)
     assert ax.get_legend() is not None
     assert plotting.plot_points(X, Y, legend=False).get_legend() is None
+
+
+def test_a_constant_prediction_is_shaded_with_its_own_class_colour():
+    """XOR's logistic unit answers 0 everywhere: its region must be red like class 0 elsewhere."""
+    X, Y = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]]), np.array([[0, 1, 1, 0]])
+    zero = plotting.plot_decision_boundary(lambda P: np.zeros((1, P.shape[1]), dtype=int), X, Y, resolution=10)
+    mixed = plotting.plot_decision_boundary(lambda P: (P[0:1] > 0.5).astype(int), X, Y, resolution=10)
+    zero_colour = zero.collections[0].get_facecolor()[0] if zero.collections else None
+    assert zero_colour is not None
+    assert np.allclose(zero_colour[:3], mixed.collections[0].get_facecolor()[0][:3])
+    assert np.allclose(zero_colour[:3], plt.cm.RdBu(0.0)[:3], atol=0.05)
+    points = [c for c in zero.collections if len(c.get_offsets()) == 4]
+    assert points and points[0].get_sizes()[0] >= 100, "four points are drawn large enough to see"

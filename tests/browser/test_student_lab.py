@@ -95,3 +95,55 @@ def test_student_runs_fails_fixes_and_validates(browser, student_lab):
     assert "sigmoid_derivative" in text and "sigmoid [z = 0] is not implemented" not in text
     saved = (home / ASSIGNMENT / NOTEBOOK).read_text(encoding="utf-8")
     assert "np.minimum(z, 0)" in saved, "Validate saves the notebook with the student's code"
+
+
+EXPLORE_NOTEBOOK = "exploration.ipynb"
+# The machinery of the week 3-5 explorations (course_utils.explore) with a draw that is instant: the slider
+# turns the boundary of a fixed linear classifier, so a move must change the picture.
+EXPLORE_CODE = """import numpy as np
+from course_utils.explore import boundary_and_cost, explore
+
+X = np.random.default_rng(0).uniform(-1, 1, size=(2, 60))
+Y = (X[0:1] > 0).astype(int)
+
+
+def draw(figure, angle):
+    direction = np.array([[np.cos(np.radians(angle)), np.sin(np.radians(angle))]])
+    boundary_and_cost(figure, lambda P: (direction @ P > 0).astype(int), [1.0, 0.5, 0.2 + angle / 360], X, Y,
+                      title=f"boundary at {angle} degrees")
+
+
+exploration = explore(draw, {"angle": [0, 45, 90, 135]}, start={"angle": 0})"""
+
+
+def test_a_slider_redraws_the_exploration_figure(browser, student_lab):
+    import nbformat
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    url, home = student_lab
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EXPLORE_CODE)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(notebook, home / EXPLORE_NOTEBOOK)
+    page = browser("explore-")
+    page.get(f"{url}/lab/tree/{EXPLORE_NOTEBOOK}?token={TOKEN}")
+    page.kernel_idle()
+    page.dismiss_news()
+    page.menu("Run", "Run All Cells")
+    handle = page.find(".jp-OutputArea .widget-slider .noUi-handle", timeout=120)
+    page.wait_output(0, "showing angle = 0")
+
+    def image():
+        images = page.cell(0).find_elements(By.CSS_SELECTOR, ".jp-OutputArea img")
+        return images[0].get_attribute("src") if images else None
+
+    first = page.wait(image, "the static figure")
+    page.shot("exploration shown: the figure for angle 0")
+
+    page.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", handle)
+    handle.click()
+    handle.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)  # two steps: 0 -> 90 degrees
+    page.wait_output(0, "showing angle = 90", timeout=60)
+    page.wait(lambda: image() not in (None, first), "the figure to be redrawn", 30)
+    page.shot("slider moved: the figure for angle 90")
+    assert len(page.cell(0).find_elements(By.CSS_SELECTOR, ".jp-OutputArea img")) == 1, "redrawn in place"

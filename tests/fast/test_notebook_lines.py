@@ -13,12 +13,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = int(re.search(r"^line-length = (\d+)$", (ROOT / "pyproject.toml").read_text(), re.M).group(1))  # [tool.ruff]
 NOTEBOOKS = sorted(ROOT.glob("notebooks/*/*.ipynb"))
-# Notebooks still wrapped on another branch (issue 19, weeks 3 and 5); this set is empty once it merges.
-KNOWN_LONG = {
-    "week3_shallow_network/shallow_network.ipynb",
-    "week5_optimization/optimization.ipynb",
-    "week5_regularization/regularization.ipynb",
-}
 
 
 def long_lines(path):
@@ -35,13 +29,5 @@ def long_lines(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.parent.name)
 def test_code_lines_keep_the_limit(path):
-    name = f"{path.parent.name}/{path.name}"
     found = long_lines(path)
-    if name in KNOWN_LONG:
-        assert found, f"{name} keeps the limit now: remove it from KNOWN_LONG"
-        pytest.xfail(f"{len(found)} lines over {LIMIT} characters, wrapped on another branch")
-    assert not found, f"{name}: code lines over {LIMIT} characters (cell, length, start): {found}"
-
-
-def test_known_long_notebooks_exist():
-    assert KNOWN_LONG <= {f"{p.parent.name}/{p.name}" for p in NOTEBOOKS}
+    assert not found, f"{path.name}: code lines over {LIMIT} characters (cell, length, start): {found}"

@@ -54,7 +54,7 @@ def test_bayes_accuracy_by_integration_agrees():
 def test_test_set_noise_is_stated():
     text = markdown(REGULARIZATION)
     assert "within noise" in text
-    standard_error = 100 * sqrt(0.86 * 0.14 / 200)
+    standard_error = 100 * sqrt(0.90 * 0.10 / 200)
     assert re.search(rf"\\approx {standard_error:.1f}\$? percentage points", text), standard_error
 
 
@@ -109,3 +109,46 @@ def test_every_expected_output_shows_values(path):
         body = block.split("```")[1]
         values = [line for line in body.splitlines() if not line.startswith("OK") and re.search(r"\d", line)]
         assert values, f"{path.name}: an Expected output block shows no value to compare:\n{body}"
+
+
+SHALLOW = NOTEBOOKS / "week3_shallow_network" / "shallow_network.ipynb"
+
+
+def test_dz1_is_derived_before_it_is_given_and_checked_numerically():
+    """Review section 4: students derive dZ1 on paper, then the gradient checker holds their formula to it."""
+    cells = load(SHALLOW)["cells"]
+    ids = [nbgrader_meta(c).get("grade_id") for c in cells]
+    derivation = next(i for i, c in enumerate(cells) if source_text(c).startswith("### 5.5 Deriving $dZ^{[1]}$"))
+    assert derivation < ids.index("dZ1_derived") < ids.index("test_dZ1_derived") < ids.index("backward_propagation")
+    steps = source_text(cells[derivation])
+    assert steps.count(r"\_\_\_\_") >= 6, "the derivation leaves its steps for the student to fill in"
+    visible = source_text(cells[ids.index("test_dZ1_derived")]).split("### BEGIN HIDDEN TESTS")[0]
+    assert visible.count("gradient_check(") == 1, "one call of the course's gradient checker, in the visible test"
+
+
+def test_dev_set_chooses_and_the_test_set_is_used_once():
+    """Review section 4 / M2: a sweep of lambda and keep_prob on the dev set, then one test accuracy."""
+    cells = load(REGULARIZATION)["cells"]
+    demo = [source_text(c) for c in cells if c["cell_type"] == "code" and not nbgrader_meta(c)]
+    assert sum(text.count("predict(test_X") for text in demo) == 1, "the test set is evaluated once, for the choice"
+    sweep = next(text for text in demo if "chosen = max(settings, key=dev_accuracy.get)" in text)
+    assert "lambdas = budget([0.0," in sweep and "keep_probs = budget([1.0," in sweep
+    stated = re.search(
+        r"The dev set picks `keep_prob` = (0\.\d+).*?test accuracy of (\d+\.\d) %", markdown(REGULARIZATION), re.S
+    )
+    assert stated, "the notebook states the dev set's choice and its one test accuracy"
+
+
+EXPLORED = {
+    SHALLOW: ("n_h", "learning_rate"),
+    STEP_BY_STEP: ("layer_dims", "learning_rate"),
+    REGULARIZATION: ("lambd", "keep_prob"),
+}
+
+
+@pytest.mark.parametrize("path", EXPLORED, ids=[path.parent.name for path in EXPLORED])
+def test_each_week_3_to_5_has_an_exploration(path):
+    calls = [source_text(c) for c in load(path)["cells"] if "exploration = explore(" in source_text(c)]
+    assert len(calls) == 1, f"{path.name}: one interactive exploration"
+    for slider in EXPLORED[path]:
+        assert f'"{slider}": [' in calls[0], f"{path.name}: a slider over {slider}"
