@@ -123,7 +123,7 @@ def refused(course, message, count=None):
 def test_merge_refuses_a_missing_or_unfinished_shard(graded, tmp_path):
     course = copy_of(graded[1], tmp_path / "course")
     (course.root / "gradebooks" / f"shard-1-of-{SHARDS}.json").unlink()
-    refused(course, r"shard\(s\) 1 of 2 are missing or did not finish .* make autograde SHARD=1/2")
+    refused(course, r"shard\(s\) 1 of 2 are missing or did not finish .*`make autograde SHARD=1/2`")
 
 
 def test_merge_refuses_two_splits_unless_told_which(graded, tmp_path):

@@ -159,7 +159,7 @@ def _count(course, count):
     if missing:
         raise ShardError(
             f"shard(s) {', '.join(str(i) for i in sorted(missing))} of {count} are missing or did not finish "
-            f"(no {FOLDER}/{name(sorted(missing)[0], count)}.db and .json): grade them "
+            f"({FOLDER}/{name(sorted(missing)[0], count)}.json, written when a shard is done, is absent): grade them "
             f"(`make autograde SHARD={sorted(missing)[0]}/{count}`, and so on), then merge again; nothing was merged"
         )
     return count
