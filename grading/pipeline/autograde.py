@@ -214,14 +214,19 @@ def forget_scores(course, assignment, students):
         return
     with Gradebook(course.gradebook_url) as gradebook:
         for student in students:
-            try:
-                submission = gradebook.find_submission(assignment, student)
-            except MissingEntry:
-                continue
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    grade.auto_score = None
-            gradebook.db.commit()
+            clear_auto_scores(gradebook, assignment, student)
+
+
+def clear_auto_scores(gradebook, assignment, student):
+    """Set every automatic score of the student's submission to none (nothing when there is no submission)."""
+    try:
+        submission = gradebook.find_submission(assignment, student)
+    except MissingEntry:
+        return
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            grade.auto_score = None
+    gradebook.db.commit()
 
 
 def _grade_group(course, assignment, group, arguments, runtime, progress):

@@ -68,13 +68,15 @@ def manifest_path(course, index, count):
 
 def _copy_database(source, target):
     """``target``, a consistent copy of the SQLite file ``source`` (written beside it, then renamed into place)."""
-    partial = target.with_name(f".{target.name}.partial")
-    partial.unlink(missing_ok=True)
-    with sqlite3.connect(source) as reading, sqlite3.connect(partial) as writing:
-        reading.backup(writing)
-    reading.close()
-    writing.close()
-    os.replace(partial, target)
+    partial = target.with_name(f"{target.name}.partial")
+    try:
+        with sqlite3.connect(source) as reading, sqlite3.connect(partial) as writing:
+            reading.backup(writing)
+        reading.close()
+        writing.close()
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _assignments(gradebook, names=None):
@@ -234,18 +236,6 @@ def _submissions(gradebook):
     return {(s.student_id, s.assignment.name) for s in gradebook.db.query(SubmittedAssignment)}
 
 
-def _forget(gradebook, student, assignment):
-    """Clear the automatic scores of a submission the shard graded again, as an unsharded run does."""
-    try:
-        submission = gradebook.find_submission(assignment, student)
-    except MissingEntry:
-        return
-    for notebook in submission.notebooks:
-        for grade in notebook.grades:
-            grade.auto_score = None
-    gradebook.db.commit()
-
-
 def _merge_reports(course, count, statuses):
     """The shards' reports as one run's: ``reports/autograde.json``, ``sandbox.json``, the logs per assignment."""
     enforced, unisolated, logs = {}, False, {}
@@ -307,7 +297,7 @@ def merge(course, count=None):
                     graded = _submissions(source)
                     for status in manifest["statuses"]:
                         student, assignment = status["student"], status["assignment"]
-                        _forget(target, student, assignment)
+                        autograde.clear_auto_scores(target, student=student, assignment=assignment)
                         if (student, assignment) in graded:  # else refused before grading: its scores stay forgotten
                             _copy_submission(source, target, student, assignment)
                 statuses += [autograde.Status(**s) for s in manifest["statuses"]]
