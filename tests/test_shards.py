@@ -15,7 +15,7 @@ import pytest
 from nbgrader.api import Gradebook, SubmittedAssignment
 
 from grading.course import REPO_ROOT, copy_course
-from grading.pipeline import autograde, demo, release, shards, submissions
+from grading.pipeline import autograde, demo, feedback, release, shards, submissions
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("shards")]
 ASSIGNMENT = "week1_introduction"
@@ -106,9 +106,11 @@ def test_merged_shards_score_every_cell_as_one_run(graded, tmp_path):
     assert merged == expected
     report = {(s.student, s.assignment): (s.graded, s.score) for s in autograde.read_report(course)}
     assert report == {(s.student, s.assignment): (s.graded, s.score) for s in autograde.read_report(one)}
+    assert not feedback.generate(course), "the merged gradebook must give the feedback as one run's does"
     for student in course.students():
         for name in course.notebooks(ASSIGNMENT):
             assert (course.autograded / student / ASSIGNMENT / name).is_file()
+            assert (course.feedback_dir / student / ASSIGNMENT / name.replace(".ipynb", ".html")).is_file()
 
 
 def refused(course, message, count=None):
