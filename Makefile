@@ -12,7 +12,7 @@ HOST ?= localhost
 PORT ?= 8888
 
 .DEFAULT_GOAL := help
-.PHONY: help env lab test test-fast lint test-browser demo data references release publish collect autograde feedback return-feedback status grades bench hub roster clean-notebooks clean
+.PHONY: help env lab test test-fast lint test-browser demo data references release publish collect autograde merge-shards feedback return-feedback status grades bench hub roster clean-notebooks clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,8 +58,11 @@ collect: $(STAMP) ## collect into submitted/ from the configured exchange, or EX
 	$(PY) -m grading collect $(if $(EXCHANGE),--exchange '$(EXCHANGE)') $(if $(DOWNLOADS),--downloads '$(DOWNLOADS)') \
 		$(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(PATTERN),--pattern '$(PATTERN)') $(if $(FORCE),--force)
 
-autograde: $(STAMP) ## autograde submitted/ in the sandbox (JOBS=N processes); refuses without one (UNISOLATED=1 overrides); fails if any was ungradable
-	$(PY) -m grading autograde --jobs $(JOBS) $(if $(UNISOLATED),--unisolated)
+autograde: $(STAMP) ## autograde submitted/ in the sandbox (JOBS=N processes; SHARD=i/N: only shard i, into gradebooks/); refuses without one (UNISOLATED=1 overrides); fails if any was ungradable
+	$(PY) -m grading autograde --jobs $(JOBS) $(if $(UNISOLATED),--unisolated) $(if $(SHARD),--shard $(SHARD))
+
+merge-shards: $(STAMP) ## merge the shard gradebooks of `make autograde SHARD=i/N` into gradebook.db (OF=N when several splits)
+	$(PY) -m grading merge-shards $(if $(OF),--of $(OF))
 
 feedback: $(STAMP) ## feedback HTML for every autograded submission, into feedback/
 	$(PY) -m grading feedback

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from grading.course import REPO_ROOT, Course
-from grading.pipeline import autograde, collect, demo, exchange, feedback, grades, release
+from grading.pipeline import autograde, collect, demo, exchange, feedback, grades, release, shards
 from grading.recording import StaleReferences, record
 from grading.sandbox import bwrap as sandbox
 
@@ -88,7 +88,15 @@ def status_step(course, args):
 
 def autograde_command(course, args):
     try:
-        statuses = autograde.autograde(course, jobs=args.jobs, unisolated=args.unisolated)
+        if args.shard:
+            index, count = shards.parse(args.shard)
+            statuses = shards.grade(course, index, count, jobs=args.jobs, unisolated=args.unisolated)
+            course = shards.shard_course(course, index, count)
+            print(f"shard {index} of {count}: {len(statuses)} submissions graded into {course.gradebook}")
+        else:
+            statuses = autograde.autograde(course, jobs=args.jobs, unisolated=args.unisolated)
+    except shards.ShardError as exc:
+        raise UsageError(str(exc)) from exc
     except sandbox.SandboxUnavailable as exc:
         print(f"REFUSED: {exc}", file=sys.stderr)
         return 2
@@ -101,6 +109,16 @@ def autograde_command(course, args):
     if args.unisolated:
         print("WARNING: --unisolated: if the sandbox did not work, student code ran WITHOUT isolation", file=sys.stderr)
     return bad
+
+
+def merge_shards_command(course, args):
+    try:
+        statuses = shards.merge(course, args.of)
+    except shards.ShardError as exc:
+        print(f"REFUSED: {exc}", file=sys.stderr)
+        return 2
+    print(f"merged {len(statuses)} submissions into {course.gradebook}")
+    return report(statuses)
 
 
 def feedback_command(course, args):
@@ -202,7 +220,17 @@ COMMANDS = {
                 action="store_true",
                 help="grade WITHOUT the sandbox when it does not work here (trusted submissions only)",
             ),
+            arg(
+                "--shard",
+                metavar="i/N",
+                help="grade only shard i of N (0 <= i < N) into gradebooks/shard-i-of-N.db; then merge-shards",
+            ),
         ],
+    ),
+    "merge-shards": (
+        merge_shards_command,
+        "merge the N shard gradebooks of `autograde --shard i/N` into gradebook.db; refuses unless all agree",
+        [arg("--of", type=int, metavar="N", help="the split to merge (default: the only one in gradebooks/)")],
     ),
     "feedback": (feedback_command, "feedback HTML for every autograded submission", []),
     "grades": (grades_command, "export reports/grades.csv and reports/grades_by_exercise.csv", []),

@@ -49,7 +49,12 @@ def single_thread_env(extra=None):
 
 @dataclass(frozen=True)
 class Course:
+    """A course directory; ``gradebook_file`` and ``reports_dir`` (relative to ``root``) differ only for a shard of
+    the grading (:mod:`grading.pipeline.shards`), which writes a gradebook and reports of its own."""
+
     root: Path
+    gradebook_file: str = "gradebook.db"
+    reports_dir: str = "reports"
 
     @property
     def source(self):
@@ -73,11 +78,15 @@ class Course:
 
     @property
     def reports(self):
-        return self.root / "reports"
+        return self.root / self.reports_dir
+
+    @property
+    def gradebook(self):
+        return self.root / self.gradebook_file
 
     @property
     def gradebook_url(self):
-        return f"sqlite:///{self.root / 'gradebook.db'}"
+        return f"sqlite:///{self.gradebook}"
 
     def assignments(self):
         """Assignment names: the folders of ``notebooks/`` that hold notebooks."""

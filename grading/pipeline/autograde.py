@@ -210,18 +210,23 @@ def _gradebook_status(gradebook, student, assignment):
 def forget_scores(course, assignment, students):
     """Clear the automatic scores of these students' submissions before they are graded again: a score the
     gradebook holds afterwards was written by this run (a crashed run left the last one's scores)."""
-    if not (course.root / "gradebook.db").is_file():
+    if not course.gradebook.is_file():
         return
     with Gradebook(course.gradebook_url) as gradebook:
         for student in students:
-            try:
-                submission = gradebook.find_submission(assignment, student)
-            except MissingEntry:
-                continue
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    grade.auto_score = None
-            gradebook.db.commit()
+            clear_auto_scores(gradebook, assignment, student)
+
+
+def clear_auto_scores(gradebook, assignment, student):
+    """Set every automatic score of the student's submission to none (nothing when there is no submission)."""
+    try:
+        submission = gradebook.find_submission(assignment, student)
+    except MissingEntry:
+        return
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            grade.auto_score = None
+    gradebook.db.commit()
 
 
 def _grade_group(course, assignment, group, arguments, runtime, progress):
@@ -235,6 +240,7 @@ def _grade_group(course, assignment, group, arguments, runtime, progress):
         *arguments,
         f"--CourseDirectory.submitted_directory={runtime / 'submitted'}",
         f"--SandboxedKernelManager.report={runtime / 'kernels.jsonl'}",
+        f"--CourseDirectory.db_url={course.gradebook_url}",
     ]
     others = [s for s in course.students() if s not in group]
     result = course.nbgrader(
@@ -370,7 +376,7 @@ def autograde(
         submitters = [s for s in submitters if s not in refused[assignment]]
         groups = [submitters[k::jobs] for k in range(jobs)]
         work += [(assignment, group) for group in groups if group]
-    course.reports.mkdir(exist_ok=True)
+    course.reports.mkdir(parents=True, exist_ok=True)
     for assignment in {assignment for assignment, _ in work}:
         (course.reports / f"autograde_{assignment}.log").unlink(missing_ok=True)
     arguments = [f"--Execute.timeout={timeout}"] if timeout else []
@@ -430,7 +436,7 @@ def autograde(
 
 def write_report(course, statuses, enforced=None, unisolated=False):
     """``reports/autograde.json`` (one entry per submission) and ``reports/sandbox.json`` (what held)."""
-    course.reports.mkdir(exist_ok=True)
+    course.reports.mkdir(parents=True, exist_ok=True)
     path = course.reports / "autograde.json"
     fresh = {(s.student, s.assignment) for s in statuses}
     kept = [s for s in read_report(course) if (s.student, s.assignment) not in fresh]  # others keep their verdict
