@@ -136,7 +136,7 @@ def check_gradients(
     rtol: float = 1e-6,
     atol: float = 1e-8,
     hidden: bool = False,
-) -> None:
+) -> Differences:
     """Check the analytic ``grads`` of the scalar ``f(parameters)`` against centred differences, in a test cell.
 
     Records the analytic gradients ``{parameter: gradient}`` as a value labelled ``<name> gradients [<case>]``
@@ -144,6 +144,7 @@ def check_gradients(
     differences would fail honest code whose differences are merely smaller than the solution's), then raises
     :class:`CheckFailure` with :func:`gradient_check`'s reason when they disagree (``threshold``: its own).
     ``hidden`` marks the record of a hidden case, whose values a failure's reason never shows.
+    Returns the relative differences, for a test that prints them.
     """
     where = records.label(f"{name} gradients", case)
     try:
@@ -152,7 +153,8 @@ def check_gradients(
         raise CheckFailure(f"{where}: {missing.args[0]}") from None
     records.emit(where, analytic, rtol, atol, hidden=hidden)
     try:
-        gradient_check(f, dict(parameters), analytic, threshold=threshold)
+        differences = gradient_check(f, dict(parameters), analytic, threshold=threshold)
     except AssertionError as failure:
         raise CheckFailure(f"{where}: {failure}") from None
     print(f"OK {where}: agree with numerical gradients")
+    return differences

@@ -123,7 +123,7 @@ def test_dz1_is_derived_before_it_is_given_and_checked_numerically():
     steps = source_text(cells[derivation])
     assert steps.count(r"\_\_\_\_") >= 6, "the derivation leaves its steps for the student to fill in"
     visible = source_text(cells[ids.index("test_dZ1_derived")]).split("### BEGIN HIDDEN TESTS")[0]
-    assert visible.count("gradient_check(") == 1, "one call of the course's gradient checker, in the visible test"
+    assert visible.count("check_gradients(") == 1, "one call of the course's gradient checker, in the visible test"
 
 
 def test_dev_set_chooses_and_the_test_set_is_used_once():
