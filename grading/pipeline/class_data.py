@@ -47,11 +47,13 @@ class Submission:
 
     @property
     def score(self):
-        return sum(c.score for c in self.cells.values())
+        """Points so far: of the autograded cells and of the written answers already graded by hand."""
+        return sum(c.score for c in self.cells.values() if not c.pending)
 
     @property
     def max_score(self):
-        return sum(c.max_score for c in self.cells.values())
+        """Maximum of the cells counted in :attr:`score` (a written answer waiting for its grader is left out)."""
+        return sum(c.max_score for c in self.cells.values() if not c.pending)
 
     @property
     def pending(self):

@@ -87,6 +87,7 @@ def counts(data, info, now=None):
 @dataclass
 class ExerciseStats:
     grade_id: str
+    question: bool  # a quiz question (its answers have their own section)
     graded: int
     passed: int
     findings: list  # [(finding, count, example reason)], most frequent first
@@ -111,18 +112,22 @@ def exercises(data, info):
     same for every student who made that mistake in that case, and naming no one).
     """
     graded = [s for s in data.of(info.name) if s.status == "graded"]
+    questions = {q.grade_id for q in info.questions}
     found = []
     for grade_id in info.cells:
         cells = [s.cells[grade_id] for s in graded if grade_id in s.cells]
         if not cells or cells[0].kind != "code":
             continue
         failed = [c for c in cells if c.score < c.max_score or c.passed is False]
-        tally = Counter(finding(c.reason) for c in failed)
+        labels = [finding(c.reason) for c in failed]
+        if grade_id in questions:  # a quiz answer compared with its key: "values off" is a wrong answer
+            labels = ["wrong answer" if label == "values off" else label for label in labels]
+        tally = Counter(labels)
         examples = {}
-        for cell in failed:
-            examples.setdefault(finding(cell.reason), Counter())[cell.reason] += 1
+        for cell, label in zip(failed, labels):
+            examples.setdefault(label, Counter())[cell.reason] += 1
         findings = [(label, n, examples[label].most_common(1)[0][0]) for label, n in tally.most_common()]
-        found.append(ExerciseStats(grade_id, len(cells), len(cells) - len(failed), findings))
+        found.append(ExerciseStats(grade_id, grade_id in questions, len(cells), len(cells) - len(failed), findings))
     return sorted(found, key=lambda e: (e.share, -e.failed, e.grade_id))
 
 

@@ -16,8 +16,8 @@ import re
 from datetime import datetime
 
 from grading.pipeline import class_data, class_stats, report_plots
+from grading.pipeline.leaks import INSTRUCTORS_ONLY as MARKER
 
-MARKER = "nn-from-scratch class report: for instructors only"
 FOLDER = "class"
 THRESHOLD = 0.5
 STYLE = """
@@ -32,7 +32,7 @@ th { background: #f3f5f7; } td.n { text-align: right; font-variant-numeric: tabu
 .reason { font-family: ui-monospace, monospace; font-size: 0.85em; color: #444; max-width: 48em; }
 svg.spark polyline { fill: none; stroke: #3b6ea5; stroke-width: 1.2; } svg.spark circle { fill: #3b6ea5; }
 svg.spark .half { stroke: #ddd; } svg.spark .miss { stroke: #c0392b; stroke-width: 2; }
-nav a { margin-right: 0.8em; }
+nav { display: flex; flex-wrap: wrap; gap: 0.3em 1em; }
 """
 
 
@@ -112,7 +112,8 @@ def overview(data, stats, concerns, threshold):
         parts.append(f'<p>Median score over the term: <b>{percent(every[len(every) // 2])}</b> '
                      f"of the maximum ({len(every)} graded submissions).</p>")
     hardest = sorted(
-        ((e, info.name) for info in data.assignments for e in stats[info.name]["exercises"] if e.graded),
+        ((e, info.name) for info in data.assignments for e in stats[info.name]["exercises"] if e.graded
+         and not e.question),
         key=lambda item: (item[0].share, -item[0].failed),
     )[:8]
     if hardest:
@@ -145,13 +146,23 @@ def students_section(data, concerns, threshold):
             (esc(c.student), "student", ""),
             "; ".join(f"{name} {percent(share)}" for name, share in c.low),
             ", ".join(c.missed),
-            ("<br>".join(f"{esc(a)}: <span class=\"reason\">{esc(r)}</span>" for a, r in c.ungradable), "", ""),
+            (ungradable_cell(c.ungradable), "", ""),
             number(percent(c.median)),
         ]
         for c in concerns
     ]
     parts.append(table(["student", "low on", "missed", "ungradable (the grader's reason)", "median"], rows, "help"))
     return parts
+
+
+def ungradable_cell(found):
+    """``[(assignment, reason)]`` grouped by reason: the assignments, then the grader's reason once."""
+    by_reason = {}
+    for assignment, reason in found:
+        by_reason.setdefault(reason, []).append(assignment)
+    return "<br>".join(
+        f'{esc(", ".join(names))}: <span class="reason">{esc(reason)}</span>' for reason, names in by_reason.items()
+    )
 
 
 def term_section(data):
@@ -210,8 +221,12 @@ def assignment_page(data, info, stats):
                 for label, n, example in e.findings
             )
             attributes = f' data-exercise="{esc(e.name)}" data-graded="{e.graded}" data-passed="{e.passed}"'
+            summary = (
+                f"<b>{esc(e.name)}</b>: {e.failed} student(s) failed, {e.findings[0][1]} of them "
+                f"'{esc(e.findings[0][0])}'" if e.findings else "every graded student got it"
+            )
             rows.append([(esc(e.name), "exercise", attributes), number(f"{e.passed}/{e.graded}"),
-                         number(percent(e.share)), (f"<ul>{findings}</ul>" if findings else "", "", "")])
+                         number(percent(e.share)), (f"{summary}<ul>{findings}</ul>" if findings else summary, "", "")])
         parts.append(table(["exercise", "got it", "share", "why the others failed (the grader's findings)"],
                            rows, "exercises"))
     questions = stats["quiz"]

@@ -91,7 +91,9 @@ def histogram(shares, title):
     median = float(np.median(shares))
     x = left + plot_w * median
     body.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + plot_h}" stroke="{RED}" stroke-width="2"/>')
-    body.append(_text(x + 4, top + 10, f"median {median:.0%}", size=10, colour=RED))
+    right = median < 0.7  # the label beside the line, on the side with room
+    body.append(_text(x + (4 if right else -4), top + 10, f"median {median:.0%}", "start" if right else "end", 10,
+                      RED))
     body.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#888"/>')
     body.append(_text(left + plot_w / 2, height - 4, "score (% of the maximum); bar height: submissions", "middle", 10))
     return embed_svg(_svg(width, height, "".join(body)), f"Histogram of the scores: {title}")
