@@ -52,7 +52,8 @@ def test_an_assignment_nobody_submitted_gives_a_page_that_says_so(tmp_path):
     index = report.generate(course)
     page = (index.parent / "week1_introduction.html").read_text()
     assert "Nobody submitted week1_introduction yet (2 student(s) in the gradebook" in page
-    assert re.search(r'week1_introduction</a></td><td>no due date</td>(<td class="n">0</td>){3}<td class="n">2</td>', index.read_text())
+    counts = r'week1_introduction</a></td><td>no due date</td>(<td class="n">0</td>){3}<td class="n">2</td>'
+    assert re.search(counts, index.read_text())
     assert "No due date in the gradebook: every submission counts as on time." in index.read_text()
 
 
@@ -116,8 +117,14 @@ def test_no_text_a_student_wrote_reaches_the_report(small_class):
     }
     path.write_text(json.dumps(notebook))
     statuses = json.loads((course.reports / "autograde.json").read_text())
-    statuses.append({"student": 's<b onmouseover="x">', "assignment": "week1_quiz", "graded": False,
-                     "reason": "the kernel died <img src=x onerror=alert(2)>"})
+    statuses.append(
+        {
+            "student": 's<b onmouseover="x">',
+            "assignment": "week1_quiz",
+            "graded": False,
+            "reason": "the kernel died <img src=x onerror=alert(2)>",
+        }
+    )
     (course.reports / "autograde.json").write_text(json.dumps(statuses))
     try:
         index = report.generate(course)
@@ -126,7 +133,7 @@ def test_no_text_a_student_wrote_reaches_the_report(small_class):
         (course.reports / "autograde.json").write_text(json.dumps(statuses[:-1]))
     assert "MY-ESSAY" not in pages and "<script" not in pages
     assert "<img src=x" not in pages and "&lt;img src=x onerror=alert(2)&gt;" in pages
-    assert '<b onmouseover' not in pages and "s&lt;b onmouseover=&quot;x&quot;&gt;" in pages
+    assert "<b onmouseover" not in pages and "s&lt;b onmouseover=&quot;x&quot;&gt;" in pages
 
 
 def test_the_leak_scan_refuses_the_report(small_class):

@@ -18,8 +18,11 @@ import simulated_class
 from grading.course import copy_course
 from grading.pipeline import report
 
-_EXERCISE = re.compile(r'data-exercise="(?P<name>[^"]+)" data-graded="(?P<graded>\d+)" data-passed="(?P<passed>\d+)"'
-                       r'.*?(?:data-finding="(?P<finding>[^"]+)" data-count="(?P<count>\d+)"|</tr>)', re.S)
+_EXERCISE = re.compile(
+    r'data-exercise="(?P<name>[^"]+)" data-graded="(?P<graded>\d+)" data-passed="(?P<passed>\d+)"'
+    r'.*?(?:data-finding="(?P<finding>[^"]+)" data-count="(?P<count>\d+)"|</tr>)',
+    re.S,
+)
 
 
 def findings(folder, assignment):
@@ -52,17 +55,21 @@ def main(argv=None):
         planted = simulated_class.build(course, args.students)
         built = time.perf_counter() - start
         assignments = course.assignments()
-        print(f"simulated class: {args.students} students x {len(assignments)} assignments, {len(planted)} planted "
-              f"mistakes (gradebook and verdicts written in {built:.1f} s)")
+        print(
+            f"simulated class: {args.students} students x {len(assignments)} assignments, {len(planted)} planted "
+            f"mistakes (gradebook and verdicts written in {built:.1f} s)"
+        )
         start = time.perf_counter()
         index = report.generate(course)
         seconds = time.perf_counter() - start
         size = sum(p.stat().st_size for p in index.parent.iterdir()) / 2**20
-        print(f"class report: {seconds:.1f} s for {len(list(index.parent.iterdir()))} files, {size:.1f} MiB "
-              f"(budget {args.budget:g} s): {'met' if seconds < args.budget else 'NOT met'}")
+        print(
+            f"class report: {seconds:.1f} s for {len(list(index.parent.iterdir()))} files, {size:.1f} MiB "
+            f"(budget {args.budget:g} s): {'met' if seconds < args.budget else 'NOT met'}"
+        )
         wrong = mismatches(index.parent, planted)
         for assignment, exercise, mistake, found in wrong:
-            print(f"MISMATCH {assignment} / {exercise}: planted {mistake!r}, the report names {found!r}", file=sys.stderr)
+            print(f"MISMATCH {assignment} / {exercise}: planted {mistake!r}, named {found!r}", file=sys.stderr)
         print(f"planted mistakes named first by the report: {len(planted) - len(wrong)} of {len(planted)}")
     return 1 if wrong or seconds >= args.budget else 0
 

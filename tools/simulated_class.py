@@ -16,7 +16,7 @@ import random
 from datetime import datetime, timedelta
 
 import numpy as np
-from nbgrader.api import Gradebook, Grade, Student, SubmittedAssignment, SubmittedNotebook
+from nbgrader.api import Grade, Gradebook, Student, SubmittedAssignment, SubmittedNotebook
 
 from course_utils import records
 from course_utils.checks import first_problem, with_case
@@ -35,7 +35,7 @@ def _rng_arrays(seed):
     return rng, X, expected
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reason_for(mistake, name, seed=0):
     """The grader's reason for a test of ``name`` failed by ``mistake`` (one of :data:`MISTAKES`)."""
     rng, X, expected = _rng_arrays(seed)
@@ -53,8 +53,9 @@ def reason_for(mistake, name, seed=0):
         return with_case(first_problem(X.T, X, name=name), case)
     if mistake == "values off":
         got = expected + np.array([[0.5], [0.0]])
-        return with_case(first_problem(got, expected, name=f"{name}(...)", reveal=False, echo=False),
-                         " in hidden test case 'random'")
+        return with_case(
+            first_problem(got, expected, name=f"{name}(...)", reveal=False, echo=False), " in hidden test case 'random'"
+        )
     label = f"{name} [small]"
     messages = {
         "a warning under grading": f"{label} emitted RuntimeWarning: overflow encountered in exp",
@@ -64,8 +65,15 @@ def reason_for(mistake, name, seed=0):
     return stop_reason(outputs, [{"label": label, "value": {"float": 0.0}, "hidden": False}], "")
 
 
-MISTAKES = ("missing 1/m", "derivative of the wrong activation", "rank-1 array", "transposed", "values off",
-            "a warning under grading", "not implemented")
+MISTAKES = (
+    "missing 1/m",
+    "derivative of the wrong activation",
+    "rank-1 array",
+    "transposed",
+    "values off",
+    "a warning under grading",
+    "not implemented",
+)
 # (assignment, test cell, mistake, share of the class, test cells it breaks as well): the demo's bugs and a few
 # more, in realistic shares; "missing 1/m" comes back, rarer, after week 2.
 PLANTED = (
@@ -73,10 +81,20 @@ PLANTED = (
     ("week2_numpy_basics", "test_sigmoid", "a warning under grading", 0.30, ("test_sigmoid_derivative",)),
     ("week2_numpy_basics", "test_normalize_rows", "rank-1 array", 0.18, ()),
     ("week2_logistic_regression", "test_propagate", "missing 1/m", 0.35, ("test_optimize", "test_model")),
-    ("week3_shallow_network", "test_backward_propagation", "derivative of the wrong activation", 0.30,
-     ("test_nn_model",)),
-    ("week4_deep_network_step_by_step", "test_linear_backward", "missing 1/m", 0.10,
-     ("test_linear_activation_backward", "test_L_model_backward")),
+    (
+        "week3_shallow_network",
+        "test_backward_propagation",
+        "derivative of the wrong activation",
+        0.30,
+        ("test_nn_model",),
+    ),
+    (
+        "week4_deep_network_step_by_step",
+        "test_linear_backward",
+        "missing 1/m",
+        0.10,
+        ("test_linear_activation_backward", "test_L_model_backward"),
+    ),
     ("week4_deep_network_application", "test_softmax", "transposed", 0.22, ("test_compute_multiclass_cost",)),
     ("week5_regularization", "test_forward_propagation_with_dropout", "values off", 0.25, ()),
     ("week5_optimization", "test_update_parameters_with_momentum", "values off", 0.20, ("test_model",)),
@@ -118,22 +136,23 @@ def build(course, students=300, seed=0):
             for name in dict.fromkeys(c[0] for c in cells):
                 gradebook.add_notebook(name.removesuffix(".ipynb"), assignment)
             for name, grade_id, points, kind, _ in cells:
-                gradebook.add_grade_cell(grade_id, name.removesuffix(".ipynb"), assignment, max_score=points,
-                                         cell_type=kind)
+                gradebook.add_grade_cell(
+                    grade_id, name.removesuffix(".ipynb"), assignment, max_score=points, cell_type=kind
+                )
         for assignment in assignments:
             cells = _cells(course, assignment)
             master = gradebook.find_assignment(assignment)
             grade_cells = {(c.notebook.name, c.name): c for nb in master.notebooks for c in nb.grade_cells}
-            questions = [q for name in course.notebooks(assignment) for q in class_data._questions(course, assignment,
-                                                                                                   name)]
+            questions = [
+                q for name in course.notebooks(assignment) for q in class_data._questions(course, assignment, name)
+            ]
             plants = [p for p in PLANTED if p[0] == assignment]
             for student in ids:
                 if student not in stuck and rng.random() < MISSING:
                     continue
                 late = rng.random() < LATE
                 timestamp = master.duedate + timedelta(hours=rng.uniform(1, 48) if late else -rng.uniform(1, 96))
-                submitted = SubmittedAssignment(assignment=master, student=people[student],
-                                                timestamp=timestamp)
+                submitted = SubmittedAssignment(assignment=master, student=people[student], timestamp=timestamp)
                 session.add(submitted)
                 ungradable = student in stuck or rng.random() < UNGRADABLE
                 failed = {}
@@ -150,30 +169,46 @@ def build(course, students=300, seed=0):
                     if answers[question.name] != question.key:
                         failed[question.grade_id] = "values off"
                 by_notebook = {}
-                for name, grade_id, points, kind, cell in cells:
+                for name, grade_id, points, kind, _cell in cells:
                     part = by_notebook.get(name)
                     if part is None:
-                        part = by_notebook[name] = SubmittedNotebook(assignment=submitted,
-                                                                     notebook=grade_cells[(name.removesuffix(".ipynb"),
-                                                                                            grade_id)].notebook)
+                        part = by_notebook[name] = SubmittedNotebook(
+                            assignment=submitted, notebook=grade_cells[(name.removesuffix(".ipynb"), grade_id)].notebook
+                        )
                         session.add(part)
                     if kind == "code":
                         score, manual = (0.0 if ungradable or grade_id in failed else points), False
                     else:
                         graded_by_hand = rng.random() < 0.5
-                        score, manual = (rng.choice([0.0, points / 2, points]) if graded_by_hand else None,
-                                         not graded_by_hand)
-                    session.add(Grade(notebook=part, cell=grade_cells[(name.removesuffix(".ipynb"), grade_id)],
-                                      auto_score=score if kind == "code" else None,
-                                      manual_score=score if kind != "code" else None, needs_manual_grade=manual))
+                        score, manual = (
+                            rng.choice([0.0, points / 2, points]) if graded_by_hand else None,
+                            not graded_by_hand,
+                        )
+                    session.add(
+                        Grade(
+                            notebook=part,
+                            cell=grade_cells[(name.removesuffix(".ipynb"), grade_id)],
+                            auto_score=score if kind == "code" else None,
+                            manual_score=score if kind != "code" else None,
+                            needs_manual_grade=manual,
+                        )
+                    )
                 total = sum(p for _, g, p, k, _ in cells if k == "code" and g not in failed)
                 maximum = sum(p for *_, p, k, _ in cells if k == "code")
                 if ungradable:
-                    statuses.append({"student": student, "assignment": assignment, "graded": False,
-                                     "max_score": maximum, "reason": "the kernel died while executing (exit code 1)"})
+                    statuses.append(
+                        {
+                            "student": student,
+                            "assignment": assignment,
+                            "graded": False,
+                            "max_score": maximum,
+                            "reason": "the kernel died while executing (exit code 1)",
+                        }
+                    )
                     continue
-                statuses.append({"student": student, "assignment": assignment, "graded": True, "score": total,
-                                 "max_score": maximum})
+                statuses.append(
+                    {"student": student, "assignment": assignment, "graded": True, "score": total, "max_score": maximum}
+                )
                 notebooks.append((student, assignment, cells, failed, answers, questions))
         session.commit()
     for entry in notebooks:
@@ -191,8 +226,9 @@ def _answers(rng, assignment, questions):
             lure = wrong[k % len(wrong)]
             p_key, p_lure = (0.4, 0.5) if (assignment, question.name) == DISTRACTOR else (0.7, 0.15)
             draw = rng.random()
-            answers[question.name] = question.key if draw < p_key else lure if draw < p_key + p_lure else rng.choice(
-                wrong)
+            answers[question.name] = (
+                question.key if draw < p_key else lure if draw < p_key + p_lure else rng.choice(wrong)
+            )
         else:
             answers[question.name] = float(question.key) if rng.random() < 0.7 else float(question.key) + 1
     return answers
@@ -203,11 +239,12 @@ def _write_autograded(course, student, assignment, cells, failed, answers, quest
     by_grade_id = {q.grade_id: q for q in questions}
     for name in dict.fromkeys(c[0] for c in cells):
         notebook_cells, verdicts = [], {}
-        for notebook, grade_id, _, kind, cell in cells:
+        for notebook, grade_id, _, _kind, cell in cells:
             if notebook != name or not is_test_cell(cell):
                 continue
             mistake = failed.get(grade_id)
-            verdicts[grade_id] = {"passed": mistake is None, "reason": reason_for(mistake, grade_id.removeprefix("test_")) if mistake else ""}
+            reason = reason_for(mistake, grade_id.removeprefix("test_")) if mistake else ""
+            verdicts[grade_id] = {"passed": mistake is None, "reason": reason}
             question = by_grade_id.get(grade_id)
             outputs = []
             if question is not None:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from nbgrader.api import Assignment, BaseCell, Gradebook, Grade, SubmittedAssignment, SubmittedNotebook
+from nbgrader.api import Assignment, BaseCell, Grade, Gradebook, SubmittedAssignment, SubmittedNotebook
 
 from course_utils import records
 from course_utils.references import reference_path
@@ -191,7 +191,7 @@ def read(course, assignments=None):
             cell = Cell(float(score or 0.0), float(max_score or 0.0), kind, bool(pending and kind != "code"))
             submissions[(student, assignment)].cells[grade_id] = cell
     statuses = {(s.student, s.assignment): s for s in read_report(course)}
-    for key, status in statuses.items():
+    for key in statuses:
         if key[1] in wanted and key not in submissions:  # refused before grading: in the autograde report only
             submissions[key] = Submission(*key, "graded")
     for key, submission in submissions.items():
@@ -201,7 +201,7 @@ def read(course, assignments=None):
         elif not status.graded:
             submission.status, submission.reason = "ungradable", status.reason
     questions = {a.name: a.questions for a in infos}
-    for (student, assignment), submission in submissions.items():
+    for (_, assignment), submission in submissions.items():
         if submission.status == "graded":
             _read_verdicts(course, submission, notebooks.get(assignment, []), questions.get(assignment, []))
     students = sorted(set(students) | {student for student, _ in submissions})

@@ -48,7 +48,7 @@ def page(title, body):
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n<meta name="robots" content="noindex">\n'
         f'<meta name="nn-from-scratch-report" content="{MARKER}">\n<title>{esc(title)}</title>\n'
-        f"<style>{STYLE}</style></head>\n<body>\n<p class=\"note\">{MARKER}; generated "
+        f'<style>{STYLE}</style></head>\n<body>\n<p class="note">{MARKER}; generated '
         f"{datetime.now():%Y-%m-%d %H:%M}</p>\n{body}\n</body></html>\n"
     )
 
@@ -83,8 +83,10 @@ def overview(data, stats, concerns, threshold):
             '<h1>Class report</h1><p class="empty">The gradebook has no assignments yet: nothing to report. '
             "Release and autograde first (make release, make autograde).</p>",
         )
-    parts = ["<h1>Class report</h1>", "<nav>" + "".join(
-        f'<a href="{page_name(a.name)}">{esc(a.name)}</a>' for a in data.assignments) + "</nav>"]
+    parts = [
+        "<h1>Class report</h1>",
+        "<nav>" + "".join(f'<a href="{page_name(a.name)}">{esc(a.name)}</a>' for a in data.assignments) + "</nav>",
+    ]
     parts.append("<h2>The term at a glance</h2>")
     if not data.students:
         parts.append('<p class="empty">No student has submitted anything yet.</p>')
@@ -100,8 +102,7 @@ def overview(data, stats, concerns, threshold):
                 number(median),
             ]
         )
-    headers = ["assignment", "due", "submitted", "on time", "late", "missing", "ungradable", "pending manual",
-               "median"]
+    headers = ["assignment", "due", "submitted", "on time", "late", "missing", "ungradable", "pending manual", "median"]
     parts.append(table(headers, rows, "glance"))
     if not any(a.duedate for a in data.assignments):
         parts.append('<p class="note">No due date in the gradebook: every submission counts as on time.</p>')
@@ -109,18 +110,35 @@ def overview(data, stats, concerns, threshold):
     if any(shares):
         parts.append(report_plots.term_boxplot([a.name for a in data.assignments], shares))
         every = sorted(v for values in shares for v in values)
-        parts.append(f'<p>Median score over the term: <b>{percent(every[len(every) // 2])}</b> '
-                     f"of the maximum ({len(every)} graded submissions).</p>")
+        parts.append(
+            f"<p>Median score over the term: <b>{percent(every[len(every) // 2])}</b> "
+            f"of the maximum ({len(every)} graded submissions).</p>"
+        )
     hardest = sorted(
-        ((e, info.name) for info in data.assignments for e in stats[info.name]["exercises"] if e.graded
-         and not e.question),
+        (
+            (e, info.name)
+            for info in data.assignments
+            for e in stats[info.name]["exercises"]
+            if e.graded and not e.question
+        ),
         key=lambda item: (item[0].share, -item[0].failed),
     )[:8]
     if hardest:
         parts.append("<h3>The hardest exercises of the term</h3>")
-        parts.append(table(["exercise", "assignment", "got it", "most frequent finding"], [
-            [e.name, (f'<a href="{page_name(name)}">{esc(name)}</a>', "", ""), number(percent(e.share)),
-             f"{e.findings[0][0]} ({e.findings[0][1]})" if e.findings else ""] for e, name in hardest]))
+        parts.append(
+            table(
+                ["exercise", "assignment", "got it", "most frequent finding"],
+                [
+                    [
+                        e.name,
+                        (f'<a href="{page_name(name)}">{esc(name)}</a>', "", ""),
+                        number(percent(e.share)),
+                        f"{e.findings[0][0]} ({e.findings[0][1]})" if e.findings else "",
+                    ]
+                    for e, name in hardest
+                ],
+            )
+        )
     parts += students_section(data, concerns, threshold)
     parts += term_section(data)
     return page("Class report", "\n".join(parts))
@@ -131,13 +149,17 @@ def esc_due(duedate):
 
 
 def students_section(data, concerns, threshold):
-    parts = [f"<h2>Students to help</h2><p class=\"note\">Below {threshold:.0%} on either of the last two "
-             "assignments, missing a submission, or with an ungradable one; most concerns first. The same table "
-             'as <a href="students_to_help.csv">students_to_help.csv</a> to sort in a spreadsheet.</p>']
+    parts = [
+        f'<h2>Students to help</h2><p class="note">Below {threshold:.0%} on either of the last two '
+        "assignments, missing a submission, or with an ungradable one; most concerns first. The same table "
+        'as <a href="students_to_help.csv">students_to_help.csv</a> to sort in a spreadsheet.</p>'
+    ]
     stuck = class_stats.all_ungradable(data)
     if stuck:
-        parts.append(f'<p class="empty">Every submission of {len(stuck)} student(s) was ungradable: '
-                     f"{esc(', '.join(stuck))}. Their reasons are below.</p>")
+        parts.append(
+            f'<p class="empty">Every submission of {len(stuck)} student(s) was ungradable: '
+            f"{esc(', '.join(stuck))}. Their reasons are below.</p>"
+        )
     if not concerns:
         parts.append("<p>No student below the threshold, missing or ungradable.</p>")
         return parts
@@ -181,10 +203,18 @@ def term_section(data):
         parts.append("<p>No misconception diagnosed by the grader so far.</p>")
     shares = class_stats.student_shares(data)
     if shares:
-        parts.append(f'<p class="note">Per student, the score over the {len(names)} assignments in term order '
-                     "(grey line: 50%; red tick: no graded submission).</p>")
-        rows = [[(esc(s), "student", ""), (report_plots.sparkline(v), "", ""),
-                 number(percent(next((x for x in reversed(v) if x is not None), None)))] for s, v in shares.items()]
+        parts.append(
+            f'<p class="note">Per student, the score over the {len(names)} assignments in term order '
+            "(grey line: 50%; red tick: no graded submission).</p>"
+        )
+        rows = [
+            [
+                (esc(s), "student", ""),
+                (report_plots.sparkline(v), "", ""),
+                number(percent(next((x for x in reversed(v) if x is not None), None))),
+            ]
+            for s, v in shares.items()
+        ]
         parts.append(table(["student", "trend", "last"], rows, "trend"))
     return parts
 
@@ -193,8 +223,10 @@ def assignment_page(data, info, stats):
     c = stats["counts"]
     parts = [f'<p><a href="index.html">&larr; class report</a></p><h1>{esc(info.name)}</h1>']
     if not c.submitted:
-        parts.append(f'<p class="empty">Nobody submitted {esc(info.name)} yet ({len(data.students)} student(s) in '
-                     f"the gradebook, due: {esc_due(info.duedate)}).</p>")
+        parts.append(
+            f'<p class="empty">Nobody submitted {esc(info.name)} yet ({len(data.students)} student(s) in '
+            f"the gradebook, due: {esc_due(info.duedate)}).</p>"
+        )
         return page(info.name, "\n".join(parts))
     graded = c.submitted - c.ungradable - c.unverified
     parts.append(
@@ -210,9 +242,13 @@ def assignment_page(data, info, stats):
     exercises = stats["exercises"]
     if exercises:
         parts.append("<h2>Per exercise, hardest first</h2>")
-        parts.append(report_plots.exercise_bars(
-            [e.name for e in exercises], [e.share for e in exercises],
-            [e.findings[0][0] if e.findings else "" for e in exercises]))
+        parts.append(
+            report_plots.exercise_bars(
+                [e.name for e in exercises],
+                [e.share for e in exercises],
+                [e.findings[0][0] if e.findings else "" for e in exercises],
+            )
+        )
         rows = []
         for e in exercises:
             findings = "".join(
@@ -223,27 +259,55 @@ def assignment_page(data, info, stats):
             attributes = f' data-exercise="{esc(e.name)}" data-graded="{e.graded}" data-passed="{e.passed}"'
             summary = (
                 f"<b>{esc(e.name)}</b>: {e.failed} student(s) failed, {e.findings[0][1]} of them "
-                f"'{esc(e.findings[0][0])}'" if e.findings else "every graded student got it"
+                f"'{esc(e.findings[0][0])}'"
+                if e.findings
+                else "every graded student got it"
             )
-            rows.append([(esc(e.name), "exercise", attributes), number(f"{e.passed}/{e.graded}"),
-                         number(percent(e.share)), (f"{summary}<ul>{findings}</ul>" if findings else summary, "", "")])
-        parts.append(table(["exercise", "got it", "share", "why the others failed (the grader's findings)"],
-                           rows, "exercises"))
+            rows.append(
+                [
+                    (esc(e.name), "exercise", attributes),
+                    number(f"{e.passed}/{e.graded}"),
+                    number(percent(e.share)),
+                    (f"{summary}<ul>{findings}</ul>" if findings else summary, "", ""),
+                ]
+            )
+        parts.append(
+            table(["exercise", "got it", "share", "why the others failed (the grader's findings)"], rows, "exercises")
+        )
     questions = stats["quiz"]
     if questions and graded:
         parts.append("<h2>Quiz answers</h2>")
-        parts.append('<p class="note">Answers per question (green: the key; none: blank, or not an answer the '
-                     'question takes).</p><div class="quiz">' + "".join(map(report_plots.quiz_bars, questions))
-                     + "</div>")
-        rows = [[q.name, number(q.answered), ", ".join(
-            f"{o:g}: {n}" if isinstance(o, float) else f"{o}: {n}" for o, n in q.options), number(q.invalid),
-                 str(q.key)] for q in questions]
+        parts.append(
+            '<p class="note">Answers per question (green: the key; none: blank, or not an answer the '
+            'question takes).</p><div class="quiz">' + "".join(map(report_plots.quiz_bars, questions)) + "</div>"
+        )
+        rows = [
+            [
+                q.name,
+                number(q.answered),
+                ", ".join(f"{o:g}: {n}" if isinstance(o, float) else f"{o}: {n}" for o, n in q.options),
+                number(q.invalid),
+                str(q.key),
+            ]
+            for q in questions
+        ]
         parts.append(table(["question", "answered", "answers (count)", "none valid", "key"], rows, "quiz"))
     if stats["written"]:
         parts.append("<h2>Written answers (graded by hand)</h2>")
-        parts.append(table(["answer", "mean manual score", "graded", "pending"], [
-            [grade_id, number("not graded yet" if mean is None else f"{mean:.2f} / {maximum:g}"), number(done),
-             number(pending)] for grade_id, mean, maximum, done, pending in stats["written"]]))
+        parts.append(
+            table(
+                ["answer", "mean manual score", "graded", "pending"],
+                [
+                    [
+                        grade_id,
+                        number("not graded yet" if mean is None else f"{mean:.2f} / {maximum:g}"),
+                        number(done),
+                        number(pending),
+                    ]
+                    for grade_id, mean, maximum, done, pending in stats["written"]
+                ],
+            )
+        )
     return page(info.name, "\n".join(parts))
 
 
@@ -253,8 +317,16 @@ def concerns_csv(concerns):
     writer.writerow([f"# {MARKER}"])
     writer.writerow(["student", "concerns", "low_on", "missed", "ungradable", "median"])
     for c in concerns:
-        writer.writerow([c.student, c.weight, "; ".join(f"{n} {percent(s)}" for n, s in c.low), "; ".join(c.missed),
-                         "; ".join(f"{a}: {r}" for a, r in c.ungradable), percent(c.median)])
+        writer.writerow(
+            [
+                c.student,
+                c.weight,
+                "; ".join(f"{n} {percent(s)}" for n, s in c.low),
+                "; ".join(c.missed),
+                "; ".join(f"{a}: {r}" for a, r in c.ungradable),
+                percent(c.median),
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -289,8 +361,11 @@ def generate(course, assignments=None, threshold=THRESHOLD, now=None):
             old.unlink()
     index = overview(data, stats, concerns, threshold)
     if unknown:
-        index = index.replace("<h1>Class report</h1>", "<h1>Class report</h1><p class=\"empty\">Not in the "
-                              f"gradebook: {esc(', '.join(unknown))}.</p>", 1)
+        index = index.replace(
+            "<h1>Class report</h1>",
+            f'<h1>Class report</h1><p class="empty">Not in the gradebook: {esc(", ".join(unknown))}.</p>',
+            1,
+        )
     _write(folder / "index.html", index)
     _write(folder / "students_to_help.csv", concerns_csv(concerns))
     for info in data.assignments:

@@ -35,8 +35,13 @@ def term_boxplot(names, shares):
     figure, ax = plt.subplots(figsize=(max(6.0, 0.62 * len(names) + 1.5), 3.6))
     positions = [k for k, values in enumerate(shares) if values]
     if positions:
-        ax.boxplot([np.asarray(shares[k]) * 100 for k in positions], positions=positions, widths=0.55,
-                   showfliers=False, medianprops={"color": RED, "linewidth": 2})
+        ax.boxplot(
+            [np.asarray(shares[k]) * 100 for k in positions],
+            positions=positions,
+            widths=0.55,
+            showfliers=False,
+            medianprops={"color": RED, "linewidth": 2},
+        )
         jitter = np.random.default_rng(0)
         for k in positions:
             values = np.asarray(shares[k]) * 100
@@ -82,8 +87,10 @@ def histogram(shares, title):
     for k, count in enumerate(counts):
         h = plot_h * count / peak
         x = left + k * plot_w / 10
-        body.append(f'<rect x="{x + 1:.1f}" y="{top + plot_h - h:.1f}" width="{plot_w / 10 - 2:.1f}" '
-                    f'height="{h:.1f}" fill="{BLUE}"><title>{k * 10}-{k * 10 + 10}%: {count}</title></rect>')
+        body.append(
+            f'<rect x="{x + 1:.1f}" y="{top + plot_h - h:.1f}" width="{plot_w / 10 - 2:.1f}" '
+            f'height="{h:.1f}" fill="{BLUE}"><title>{k * 10}-{k * 10 + 10}%: {count}</title></rect>'
+        )
         if count:
             body.append(_text(x + plot_w / 20, top + plot_h - h - 3, count, "middle", 9))
     for tick in range(0, 101, 20):
@@ -92,8 +99,7 @@ def histogram(shares, title):
     x = left + plot_w * median
     body.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + plot_h}" stroke="{RED}" stroke-width="2"/>')
     right = median < 0.7  # the label beside the line, on the side with room
-    body.append(_text(x + (4 if right else -4), top + 10, f"median {median:.0%}", "start" if right else "end", 10,
-                      RED))
+    body.append(_text(x + (4 if right else -4), top + 10, f"median {median:.0%}", "start" if right else "end", 10, RED))
     body.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#888"/>')
     body.append(_text(left + plot_w / 2, height - 4, "score (% of the maximum); bar height: submissions", "middle", 10))
     return embed_svg(_svg(width, height, "".join(body)), f"Histogram of the scores: {title}")
@@ -128,8 +134,9 @@ def quiz_bars(question):
     for k, (label, value, colour) in enumerate(zip(labels, values, colours)):
         h = plot_h * value / peak
         x = 8 + k * slot
-        body.append(f'<rect x="{x + 3}" y="{top + plot_h - h:.1f}" width="{slot - 6}" height="{h:.1f}" '
-                    f'fill="{colour}"/>')
+        body.append(
+            f'<rect x="{x + 3}" y="{top + plot_h - h:.1f}" width="{slot - 6}" height="{h:.1f}" fill="{colour}"/>'
+        )
         body.append(_text(x + slot / 2, top + plot_h - h - 3, value, "middle", 9))
         body.append(_text(x + slot / 2, top + plot_h + 13, label[:6], "middle", 10))
     alt = f"Bar chart of the answers to {question.name}"
@@ -146,12 +153,20 @@ def misconception_map(labels, names, table):
     """Heat map: share of graded submissions showing each misconception, per assignment."""
     values = np.array([[np.nan if v is None else v * 100 for v in table[label]] for label in labels])
     figure, ax = plt.subplots(figsize=(max(6.0, 0.6 * len(names) + 3), 0.45 * len(labels) + 1.6))
-    image = ax.imshow(np.ma.masked_invalid(values), cmap="Reds", vmin=0, vmax=max(10.0, np.nanmax(values)),
-                      aspect="auto")
+    image = ax.imshow(
+        np.ma.masked_invalid(values), cmap="Reds", vmin=0, vmax=max(10.0, np.nanmax(values)), aspect="auto"
+    )
     for (i, j), value in np.ndenumerate(values):
         if not np.isnan(value) and value > 0:
-            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7,
-                    color="white" if value > 0.6 * np.nanmax(values) else "black")
+            ax.text(
+                j,
+                i,
+                f"{value:.0f}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if value > 0.6 * np.nanmax(values) else "black",
+            )
     ax.set_xticks(range(len(names)), [_short(n) for n in names], rotation=35, ha="right")
     ax.set_yticks(range(len(labels)), labels)
     figure.colorbar(image, ax=ax, label="% of graded submissions", fraction=0.03)
