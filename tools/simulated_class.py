@@ -41,7 +41,7 @@ def reason_for(mistake, name, seed=0):
     rng, X, expected = _rng_arrays(seed)
     case = " in test case 'small'"
     if mistake == "missing 1/m":  # visible case: the factor diagnosis may be said
-        return with_case(first_problem(expected * 3, expected, name="dw", inputs=(X, rng.normal(size=(1, 3)))), case)
+        return with_case(first_problem(expected * 3, expected, name=name, inputs=(X, rng.normal(size=(1, 3)))), case)
     if mistake == "derivative of the wrong activation":
         dA, A = rng.normal(size=(3, 4)), np.tanh(rng.normal(size=(3, 4)))
         got, right = dA * (1 - A), dA * (1 - A**2)

@@ -36,7 +36,10 @@ KINDS = (
     ("values off", r"values off|not within the tolerance|differs from|but expected"),
     ("no verdict recorded", r"^$"),
 )
-_FINDINGS = [(label, re.compile(pattern)) for label, pattern in DIAGNOSES + KINDS]
+# A diagnosis opens the reason, capitalised (course_utils.checks.with_case): matched in any case.
+_FINDINGS = [(label, re.compile(pattern, re.I)) for label, pattern in DIAGNOSES] + [
+    (label, re.compile(pattern)) for label, pattern in KINDS
+]
 MISCONCEPTIONS = tuple(label for label, _ in DIAGNOSES)
 
 
