@@ -51,6 +51,9 @@ def reason_for(mistake, name, seed=0):
         return with_case(first_problem(expected.ravel(), expected, name=name), case)
     if mistake == "transposed":
         return with_case(first_problem(X.T, X, name=name), case)
+    if mistake == "wrong answer":  # a quiz answer, compared with its key as a hidden case
+        problem = first_problem("a", "b", name=f"{name}(...)", reveal=False, echo=False)
+        return with_case(problem, " in hidden test case 'your answer'")
     if mistake == "values off":
         got = expected + np.array([[0.5], [0.0]])
         return with_case(
@@ -66,6 +69,7 @@ def reason_for(mistake, name, seed=0):
 
 
 MISTAKES = (
+    "wrong answer",
     "missing 1/m",
     "derivative of the wrong activation",
     "rank-1 array",
@@ -162,12 +166,13 @@ def build(course, students=300, seed=0):
                         for other in breaks:
                             failed.setdefault(other, "values off")
                 for _, grade_id, _, kind, _ in cells:
-                    if kind == "code" and grade_id not in failed and rng.random() < NOT_IMPLEMENTED:
+                    undone = kind == "code" and not grade_id.startswith("test_q") and rng.random() < NOT_IMPLEMENTED
+                    if undone and grade_id not in failed:
                         failed[grade_id] = "not implemented"
                 answers = _answers(rng, assignment, questions)
                 for question in questions:
                     if answers[question.name] != question.key:
-                        failed[question.grade_id] = "values off"
+                        failed[question.grade_id] = "wrong answer"
                 by_notebook = {}
                 for name, grade_id, points, kind, _cell in cells:
                     part = by_notebook.get(name)

@@ -80,8 +80,8 @@ def _text(x, y, text, anchor="start", size=11, colour="#222", weight="normal"):
 def histogram(shares, title):
     """Scores in ten bins of 10 %, with the median as a red line."""
     counts, _ = np.histogram(np.asarray(shares) * 100, bins=np.linspace(0, 100, 11))
-    width, height, left, bottom, top = 460, 220, 40, 36, 26
-    plot_w, plot_h = width - left - 10, height - bottom - top
+    width, height, left, bottom, top = 480, 220, 30, 36, 30
+    plot_w, plot_h = width - left - 30, height - bottom - top
     peak = max(int(counts.max()), 1)
     body = [_text(width / 2, 16, title, "middle", 12, weight="bold")]
     for k, count in enumerate(counts):
@@ -98,10 +98,9 @@ def histogram(shares, title):
     median = float(np.median(shares))
     x = left + plot_w * median
     body.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + plot_h}" stroke="{RED}" stroke-width="2"/>')
-    right = median < 0.7  # the label beside the line, on the side with room
-    body.append(_text(x + (4 if right else -4), top + 10, f"median {median:.0%}", "start" if right else "end", 10, RED))
     body.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#888"/>')
-    body.append(_text(left + plot_w / 2, height - 4, "score (% of the maximum); bar height: submissions", "middle", 10))
+    caption = f"score (% of the maximum); bar height: submissions; red line: the median, {median:.0%}"
+    body.append(_text(left + plot_w / 2, height - 4, caption, "middle", 10))
     return embed_svg(_svg(width, height, "".join(body)), f"Histogram of the scores: {title}")
 
 
