@@ -164,3 +164,28 @@ def test_a_simulated_class_of_300_names_its_planted_mistakes_within_30_seconds(t
     seconds = time.perf_counter() - start
     assert bench_report.mismatches(index.parent, planted) == []
     assert seconds < 30, f"the report took {seconds:.1f} s"
+
+
+def test_the_graders_reason_for_a_visible_case_names_the_usual_mistake():
+    """A visible check sends its inputs with its record, so the grader's own reason can say "missing 1/m"."""
+    import numpy as np
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from course_utils import checks, records
+    from grading.plugins.verification import cell_problem
+
+    X, expected = np.arange(6.0).reshape(2, 3), np.array([[1.0], [2.0]])
+    shell, shown = InteractiveShell.instance(), []
+    shell.display_pub.publish = lambda data, **kw: shown.append(data)
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    try:
+        with pytest.raises(checks.CheckFailure):
+            checks.check_value(3 * expected, expected, name="dw", case="small", inputs=(X,))
+    finally:
+        del os.environ["NBGRADER_EXECUTION"]
+        InteractiveShell.clear_instance()
+    found = records.from_outputs([{"output_type": "display_data", "data": data} for data in shown])
+    reference = [{**records.bundle("dw [small]", expected)[records.MIME], "hidden": False}]
+    reference[0]["value"] = records.decode(reference[0]["value"])
+    reason = cell_problem(found, reference)
+    assert class_stats.finding(reason) == "missing 1/m", reason

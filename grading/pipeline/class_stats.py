@@ -15,6 +15,7 @@ from datetime import datetime
 DIAGNOSES = (
     ("missing 1/m", r"1/m factor is missing|summed over the examples instead of averaged"),
     ("extra division by m", r"extra division by m"),
+    ("off by a factor m (also another size)", r"is both the number of examples and another size"),
     ("derivative of the wrong activation", r"derivative of the wrong activation"),
     ("rank-1 array", r"rank-1 array"),
     ("transposed", r"looks transposed"),

@@ -20,6 +20,7 @@ from grading.pipeline.leaks import INSTRUCTORS_ONLY as MARKER
 
 FOLDER = "class"
 THRESHOLD = 0.5
+SHOWN = 60  # students to help listed on the page (all of them in the CSV)
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 76em; padding: 0 1em; color: #222; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.8em; border-bottom: 1px solid #ccc; }
@@ -163,17 +164,23 @@ def students_section(data, concerns, threshold):
     if not concerns:
         parts.append("<p>No student below the threshold, missing or ungradable.</p>")
         return parts
+    shown = concerns[:SHOWN]
     rows = [
         [
             (esc(c.student), "student", ""),
-            "; ".join(f"{name} {percent(share)}" for name, share in c.low),
+            ("<br>".join(f"{esc(name)}&nbsp;{percent(share)}" for name, share in c.low), "", ""),
             ", ".join(c.missed),
             (ungradable_cell(c.ungradable), "", ""),
             number(percent(c.median)),
         ]
-        for c in concerns
+        for c in shown
     ]
     parts.append(table(["student", "low on", "missed", "ungradable (the grader's reason)", "median"], rows, "help"))
+    if len(concerns) > len(shown):
+        parts.append(
+            f'<p class="note">{len(concerns) - len(shown)} more student(s) with fewer concerns: see '
+            '<a href="students_to_help.csv">students_to_help.csv</a>.</p>'
+        )
     return parts
 
 
