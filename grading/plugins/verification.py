@@ -101,7 +101,7 @@ def cell_problem(found, expected, reveal=False):
             rtol=item["rtol"],
             atol=item["atol"],
             reveal=reveal or not item["hidden"],
-            inputs=got["inputs"] if item["hidden"] else None,
+            inputs=got["inputs"],  # a visible case's too: its diagnosis may name a factor m (reveal=True)
             echo=False,
         )
         if problem:
