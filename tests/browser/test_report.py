@@ -58,5 +58,6 @@ def test_an_assignment_page_puts_the_hardest_exercise_first(browser, class_repor
     shares = [int(r.get_attribute("data-passed")) / int(r.get_attribute("data-graded")) for r in rows]
     assert len(rows) == 8 and shares == sorted(shares) and shares[0] < shares[-1]
     assert rows[0].text in ("propagate", "optimize", "model")  # the planted missing 1/m and the tests it breaks
-    planted = [r for r in page.driver.find_elements("css selector", "table.exercises tbody tr") if "propagate" in r.text]
+    table = page.driver.find_elements("css selector", "table.exercises tbody tr")
+    planted = [r for r in table if "propagate" in r.text]
     assert re.search(r"missing 1/m: \d+ student\(s\)", planted[0].text)
