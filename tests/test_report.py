@@ -47,6 +47,13 @@ def test_an_empty_gradebook_gives_a_report_that_says_so(tmp_path):
     assert "The gradebook has no assignments yet: nothing to report" in index.read_text()
 
 
+def test_no_gradebook_gives_a_report_that_says_so_and_creates_none(tmp_path):
+    course = copy_course(tmp_path / "course")
+    index = report.generate(course)
+    assert "The gradebook has no assignments yet: nothing to report" in index.read_text()
+    assert not (course.root / "gradebook.db").exists()
+
+
 def test_an_assignment_nobody_submitted_gives_a_page_that_says_so(tmp_path):
     course = empty_course(tmp_path, ["week1_introduction"], ["amy", "ben"])
     index = report.generate(course)

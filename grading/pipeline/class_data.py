@@ -145,7 +145,12 @@ def _read_verdicts(course, submission, notebooks, questions):
 
 
 def read(course, assignments=None):
-    """The class as the report sees it (``assignments``: only these; default every one in the gradebook)."""
+    """The class as the report sees it (``assignments``: only these; default every one in the gradebook).
+
+    Without a gradebook the class is empty: none is created (nbgrader makes one when it first grades).
+    """
+    if not (course.root / "gradebook.db").is_file():
+        return ClassData([], [], {})
     with Gradebook(course.gradebook_url) as gradebook:
         session = gradebook.db
         students = sorted(s.id for s in gradebook.students)

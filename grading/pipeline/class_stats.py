@@ -67,7 +67,7 @@ class AssignmentCounts:
     shares: list = field(default_factory=list)  # score / max of each graded submission
 
 
-def counts(data, info, now=None):
+def counts(data, info):
     """Submitted / on time / late / missing / ungradable / pending manual grading of one assignment.
 
     Late is nbgrader's rule (the submission's timestamp after the assignment's due date); without a due
