@@ -82,16 +82,11 @@ MISTAKES = (
 # more, in realistic shares; "missing 1/m" comes back, rarer, after week 2.
 PLANTED = (
     ("week1_introduction", "test_network_forward", "values off", 0.20, ()),
-    ("week2_numpy_basics", "test_sigmoid", "a warning under grading", 0.30, ("test_sigmoid_derivative",)),
+    ("week2_numpy_basics", "test_sigmoid", "a warning under grading", 0.30, ()),
+    ("week2_numpy_basics", "test_sigmoid_derivative", "derivative of the wrong activation", 0.35, ()),
     ("week2_numpy_basics", "test_normalize_rows", "rank-1 array", 0.18, ()),
     ("week2_logistic_regression", "test_propagate", "missing 1/m", 0.35, ("test_optimize", "test_model")),
-    (
-        "week3_shallow_network",
-        "test_backward_propagation",
-        "derivative of the wrong activation",
-        0.30,
-        ("test_nn_model",),
-    ),
+    ("week3_shallow_network", "test_backward_propagation", "values off", 0.30, ("test_nn_model",)),
     (
         "week4_deep_network_step_by_step",
         "test_linear_backward",
