@@ -13,6 +13,7 @@ import html
 import io
 import os
 import re
+import statistics
 from datetime import datetime
 
 from grading.pipeline import class_data, class_stats, report_plots
@@ -94,11 +95,11 @@ def overview(data, stats, concerns, threshold):
     rows = []
     for info in data.assignments:
         c = stats[info.name]["counts"]
-        median = percent(sorted(c.shares)[len(c.shares) // 2] if c.shares else None)
+        median = percent(statistics.median(c.shares) if c.shares else None)
         rows.append(
             [
                 (f'<a href="{page_name(info.name)}">{esc(info.name)}</a>', "assignment", ""),
-                esc_due(info.duedate),
+                due_text(info.duedate),
                 *[number(v) for v in (c.submitted, c.on_time, c.late, c.missing, c.ungradable, c.pending_manual)],
                 number(median),
             ]
@@ -110,9 +111,9 @@ def overview(data, stats, concerns, threshold):
     shares = [stats[a.name]["counts"].shares for a in data.assignments]
     if any(shares):
         parts.append(report_plots.term_boxplot([a.name for a in data.assignments], shares))
-        every = sorted(v for values in shares for v in values)
+        every = [v for values in shares for v in values]
         parts.append(
-            f"<p>Median score over the term: <b>{percent(every[len(every) // 2])}</b> "
+            f"<p>Median score over the term: <b>{percent(statistics.median(every))}</b> "
             f"of the maximum ({len(every)} graded submissions).</p>"
         )
     hardest = sorted(
@@ -145,7 +146,7 @@ def overview(data, stats, concerns, threshold):
     return page("Class report", "\n".join(parts))
 
 
-def esc_due(duedate):
+def due_text(duedate):
     return "no due date" if duedate is None else f"{duedate:%Y-%m-%d %H:%M}"
 
 
@@ -232,7 +233,7 @@ def assignment_page(data, info, stats):
     if not c.submitted:
         parts.append(
             f'<p class="empty">Nobody submitted {esc(info.name)} yet ({len(data.students)} student(s) in '
-            f"the gradebook, due: {esc_due(info.duedate)}).</p>"
+            f"the gradebook, due: {due_text(info.duedate)}).</p>"
         )
         return page(info.name, "\n".join(parts))
     graded = c.submitted - c.ungradable - c.unverified
