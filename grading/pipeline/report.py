@@ -34,6 +34,9 @@ th { background: #f3f5f7; } td.n { text-align: right; font-variant-numeric: tabu
 .reason { font-family: ui-monospace, monospace; font-size: 0.85em; color: #444; max-width: 48em; }
 svg.spark polyline { fill: none; stroke: #3b6ea5; stroke-width: 1.2; } svg.spark circle { fill: #3b6ea5; }
 svg.spark .half { stroke: #ddd; } svg.spark .miss { stroke: #c0392b; stroke-width: 2; }
+.trend { display: grid; grid-template-columns: repeat(auto-fill, minmax(17em, 1fr)); gap: 0.1em 1.2em; }
+.card { display: flex; align-items: center; gap: 0.5em; font-size: 0.85em; border-bottom: 1px solid #eee; }
+.card .student { width: 6.5em; } .card .n { width: 3em; text-align: right; }
 nav { display: flex; flex-wrap: wrap; gap: 0.3em 1em; }
 """
 
@@ -89,7 +92,7 @@ def overview(data, stats, concerns, threshold):
         "<h1>Class report</h1>",
         "<nav>" + "".join(f'<a href="{page_name(a.name)}">{esc(a.name)}</a>' for a in data.assignments) + "</nav>",
     ]
-    parts.append("<h2>The term at a glance</h2>")
+    parts.append('<h2 id="glance">The term at a glance</h2>')
     if not data.students:
         parts.append('<p class="empty">No student has submitted anything yet.</p>')
     rows = []
@@ -152,7 +155,7 @@ def due_text(duedate):
 
 def students_section(data, concerns, threshold):
     parts = [
-        f'<h2>Students to help</h2><p class="note">Below {threshold:.0%} on either of the last two '
+        f'<h2 id="help">Students to help</h2><p class="note">Below {threshold:.0%} on either of the last two '
         "assignments, missing a submission, or with an ungradable one; most concerns first. The same table "
         'as <a href="students_to_help.csv">students_to_help.csv</a> to sort in a spreadsheet.</p>'
     ]
@@ -196,7 +199,7 @@ def ungradable_cell(found):
 
 
 def term_section(data):
-    parts = ["<h2>Over the term</h2>"]
+    parts = ['<h2 id="term">Over the term</h2>']
     table_of = class_stats.misconceptions(data)
     names = [a.name for a in data.assignments]
     if table_of:
@@ -213,17 +216,14 @@ def term_section(data):
     if shares:
         parts.append(
             f'<p class="note">Per student, the score over the {len(names)} assignments in term order '
-            "(grey line: 50%; red tick: no graded submission).</p>"
+            "(grey line: 50%; red tick: no graded submission), then the last score.</p>"
         )
-        rows = [
-            [
-                (esc(s), "student", ""),
-                (report_plots.sparkline(v), "", ""),
-                number(percent(next((x for x in reversed(v) if x is not None), None))),
-            ]
+        cards = (
+            f'<div class="card"><span class="student">{esc(s)}</span>{report_plots.sparkline(v)}'
+            f'<span class="n">{percent(next((x for x in reversed(v) if x is not None), None))}</span></div>'
             for s, v in shares.items()
-        ]
-        parts.append(table(["student", "trend", "last"], rows, "trend"))
+        )
+        parts.append('<div class="trend">' + "\n".join(cards) + "</div>")
     return parts
 
 
