@@ -12,7 +12,7 @@ HOST ?= localhost
 PORT ?= 8888
 
 .DEFAULT_GOAL := help
-.PHONY: help env lab test test-fast lint test-browser demo data references release publish collect autograde merge-shards feedback return-feedback status grades bench hub roster clean-notebooks clean
+.PHONY: help env lab test test-fast lint test-browser demo data references release publish collect autograde merge-shards feedback return-feedback status grades report bench hub roster clean-notebooks clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,7 +39,7 @@ lint: $(STAMP) ## ruff: lint and formatting (line length 120; notebooks excluded
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-demo: $(STAMP) ## release, three demo submissions, autograde, feedback, grades; print the score table
+demo: $(STAMP) ## release, three demo submissions, autograde, feedback, grades, class report; print the score table
 	$(PY) -m grading demo
 
 data: $(STAMP) ## rebuild data/*.h5 and data/SHA256SUMS from scikit-learn's bundled sets and seeded formulas
@@ -77,8 +77,12 @@ status: $(STAMP) ## list what is where: release, exchange (published, submitted)
 grades: $(STAMP) ## export reports/grades.csv and reports/grades_by_exercise.csv
 	$(PY) -m grading grades
 
+report: $(STAMP) ## the class report for instructors: reports/class/index.html, one page per assignment (ASSIGNMENTS="a b" for some)
+	$(PY) -m grading report $(ASSIGNMENTS)
+
 bench: $(STAMP) ## grading time of the whole course for STUDENTS=50 simulated students with each JOBS of JOBS_LIST=1,2: split per notebook, x floor, 300-student projection
 	$(PY) tools/bench.py --students $(STUDENTS) --jobs-list $(JOBS_LIST) $(if $(ASSIGNMENTS),--assignments $(ASSIGNMENTS))
+	$(PY) tools/bench_report.py --students 300
 
 hub: $(STAMP) ## (as root) set up and start the class's JupyterHub on this machine: deploy/class.toml, or CLASS=file
 	$(PY) deploy/hub.py $(if $(CLASS),--class '$(CLASS)')

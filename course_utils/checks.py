@@ -290,7 +290,7 @@ def check_value(
     ``inputs`` are the arguments that produced ``got``, for the diagnoses; ``mistakes`` see :func:`first_problem`.
     """
     if record:
-        records.emit(records.label(name, case), got, rtol, atol)
+        records.emit(records.label(name, case), got, rtol, atol, inputs=inputs)  # inputs: the grader's diagnoses
     problem = first_problem(got, expected, name=name, rtol=rtol, atol=atol, inputs=inputs, mistakes=mistakes)
     if problem:
         raise CheckFailure(with_case(problem, f" in test case '{case}'" if case else ""))

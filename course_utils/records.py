@@ -44,7 +44,7 @@ _LABEL = re.compile(r"^(?P<name>.*?) \[(?P<case>.*)\]$")
 class Record:
     """What one check saw: its ``label``, the decoded ``value``, and how closely another value must match it.
 
-    ``inputs`` are the arguments of a hidden case (for the diagnoses of usual mistakes; ``None`` when not
+    ``inputs`` are the arguments of the checked call (for the diagnoses of usual mistakes; ``None`` when not
     sent); ``hidden`` marks the record of a hidden case.  In a reference file the tolerances are the
     solution's, and the grader uses those, never the ones a submission emits.
     """

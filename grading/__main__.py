@@ -10,6 +10,7 @@ from pathlib import Path
 
 from grading.course import REPO_ROOT, Course
 from grading.pipeline import autograde, collect, demo, exchange, feedback, grades, release, shards
+from grading.pipeline import report as class_report
 from grading.recording import StaleReferences, record
 from grading.sandbox import bwrap as sandbox
 
@@ -141,6 +142,12 @@ def grades_command(course, args):
     return 0
 
 
+def report_command(course, args):
+    path = class_report.generate(course, args.assignments or None, threshold=args.threshold / 100)
+    print(f"class report (instructors only) written to {path}")
+    return 0
+
+
 def references_command(course, args):
     for path in record(course, args.assignments or None):
         print(f"recorded {path}")
@@ -234,6 +241,14 @@ COMMANDS = {
     ),
     "feedback": (feedback_command, "feedback HTML for every autograded submission", []),
     "grades": (grades_command, "export reports/grades.csv and reports/grades_by_exercise.csv", []),
+    "report": (
+        report_command,
+        "write the class report for instructors: reports/class/index.html and a page per assignment",
+        [
+            ASSIGNMENTS,
+            arg("--threshold", type=float, default=50, help="score in %% below which a student is listed (default 50)"),
+        ],
+    ),
     "references": (
         references_command,
         "record references/<assignment>/<notebook>.json from the executed solutions",

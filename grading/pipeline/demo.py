@@ -10,7 +10,7 @@ from pathlib import Path
 
 from grading.course import copy_course
 from grading.notebook_cells import grade_cells, load
-from grading.pipeline import autograde, feedback, grades, release, submissions
+from grading.pipeline import autograde, feedback, grades, release, report, submissions
 
 MARKER = ".nn-from-scratch-demo"  # written into every folder the demo creates, and only there
 
@@ -104,7 +104,7 @@ def make_submissions(course):
 
 
 def run(course, say=print, before_grading=None, jobs=2):
-    """Release, submit, autograde, feedback, grades; returns ``(statuses, expected, table)``.
+    """Release, submit, autograde, feedback, grades, class report; returns ``(statuses, expected, table)``.
 
     ``before_grading(course)`` may add more submissions (the tests add broken ones).
     """
@@ -123,4 +123,5 @@ def run(course, say=print, before_grading=None, jobs=2):
         say(f"feedback failed for {assignment}:\n{text}")
     summary, detail, _ = grades.export(course)
     say(f"grades written to {summary} and {detail}")
+    say(f"class report (instructors only) written to {report.generate(course)}")
     return statuses, expected_scores(course), grades.score_table(course)

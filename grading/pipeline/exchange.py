@@ -127,7 +127,11 @@ def publish(course, assignments, force=False):
 
 
 def _unreturnable(folder):
-    """Why nbgrader release_feedback would fail on the feedback ``folder`` (it reads both files as text), or ``""``."""
+    """Why the feedback ``folder`` must not or cannot be returned, or ``""``: it holds a file of the instructors'
+    class report, or nbgrader release_feedback would fail on it (it reads both files as text)."""
+    report = next((p for p in sorted(folder.rglob("*")) if p.is_file() and leaks.instructors_only(p)), None)
+    if report is not None:
+        return f"{report.relative_to(folder)} is the instructors' class report: it is never returned to a student"
     for name in ("timestamp.txt", "submission_secret.txt"):
         path = folder / name
         try:

@@ -5,6 +5,16 @@ from pathlib import Path
 from grading.notebook_cells import hidden_lines, load, solution_lines
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS")
+# Written into every file of the class report (grading.pipeline.report): such a file is never given to a student.
+INSTRUCTORS_ONLY = "nn-from-scratch class report: for instructors only"
+
+
+def instructors_only(path):
+    """True when ``path`` is a file of the instructors' class report (it holds :data:`INSTRUCTORS_ONLY`)."""
+    try:
+        return INSTRUCTORS_ONLY.encode() in Path(path).read_bytes()
+    except OSError:
+        return False
 
 
 def secrets(course, assignment):
@@ -21,6 +31,9 @@ def scan(course, assignment, files):
     lines = secrets(course, assignment)
     problems = []
     for path in map(Path, files):
+        if instructors_only(path):
+            problems.append((path, "is the instructors' class report (ids, scores, diagnoses of the whole class)"))
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except (UnicodeDecodeError, OSError):

@@ -95,7 +95,7 @@ def cell_problem(found: list[Record], expected: list[Record], reveal: bool = Fal
             rtol=item.rtol,
             atol=item.atol,
             reveal=reveal or not item.hidden,
-            inputs=got.inputs if item.hidden else None,
+            inputs=got.inputs,  # a visible case's too: its diagnosis may name a factor m (reveal=True)
             echo=False,
         )
         if problem:

@@ -47,6 +47,7 @@ def browser(request):
             "--no-first-run",
         ):
             options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console messages for get_log("browser")
         driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
         driver.set_page_load_timeout(60)
         drivers.append(driver)
