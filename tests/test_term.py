@@ -82,6 +82,7 @@ def term(tmp_path_factory):
     statuses = autograde.autograde(course, [WEEK, QUIZ])
     assert all(s.graded for s in statuses), [s.line() for s in statuses]
     assert not feedback.generate(course)
+    grades.export(course)
     return course, due
 
 

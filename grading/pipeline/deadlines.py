@@ -184,7 +184,7 @@ def timeliness(course, assignment, now=None):
         else:
             on_time += 1
     missing = None
-    if due:
+    if due and now > due:
         absent = roster - submitters
         missing = sum(1 for s in absent if now > (due + extensions[s] if extensions.get(s) else due))
     return on_time, late, missing, pending
