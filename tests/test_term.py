@@ -93,7 +93,9 @@ def penalty(course, student, assignment=WEEK):
 
 
 def page(course, student, assignment=WEEK):
-    return (course.feedback_dir / student / assignment / course.notebooks(assignment)[0].replace("ipynb", "html")).read_text()
+    return (
+        course.feedback_dir / student / assignment / course.notebooks(assignment)[0].replace("ipynb", "html")
+    ).read_text()
 
 
 def test_late_work_pays_the_configured_penalty_and_the_feedback_says_so(term):
@@ -141,9 +143,9 @@ def test_pending_answers_are_pending_in_csv_status_table_and_feedback_and_block_
     assert refused.returncode == 1 and "not graded yet" in refused.stderr and "quizzer" in refused.stderr
     assert "FORCE=1" in refused.stderr and not any(tmp_path.iterdir())
     assert digest(course.root / "gradebook.db") == before
-    # FORCE=1 goes past the refusal (these synthetic submissions have no submission secret to return with)
+    # FORCE=1 goes past the refusal (these synthetic submissions lack the exchange files needed to return them)
     lines, problems = exchange.return_feedback(course, [QUIZ], force=True)
-    assert problems and "submission_secret.txt" in problems[0][1]
+    assert problems and "cannot be returned through the exchange" in problems[0][1]
 
 
 def test_one_week_and_one_student_regrade_touches_nothing_else(term):

@@ -464,16 +464,18 @@ def _write(path, data, force):
     return "collected"
 
 
-def collect_downloads(course, folder, assignment, pattern=DEFAULT_PATTERN, force=False, students=None, submitted_at=None):
+def collect_downloads(
+    course, folder, assignment, pattern=DEFAULT_PATTERN, force=False, students=None, submitted_at=None
+):
     """Copy each student's downloaded ``.ipynb`` or ``.zip`` from ``folder`` into ``submitted/``.
 
     The student id comes from the file name via ``pattern``; the submission time from its group ``submitted``
     (digits of year, month, day, hour, minute and maybe seconds, e.g. ``20261019-2359``), else from
     ``submitted_at`` (one time for the whole download), in the schedule's time zone unless an offset is given; it
     is written as nbgrader's ``timestamp.txt``, which nbgrader compares with the due date.  Without either, no
-    time is recorded and lateness is not assessed (a note says so).  With ``students`` only theirs are taken.  Two files of one student, or a
-    different file already in ``submitted/`` (unless ``force``), are conflicts: reported, nothing
-    replaced.  The downloads themselves are only read.
+    time is recorded and lateness is not assessed (a note says so).  With ``students`` only theirs are taken.
+    Two files of one student, or a different file already in ``submitted/`` (unless ``force``), are conflicts:
+    reported, nothing replaced.  The downloads themselves are only read.
     """
     folder = Path(folder)
     if not folder.is_dir():

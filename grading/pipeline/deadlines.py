@@ -7,10 +7,10 @@ due date plus the student's ``SubmittedAssignment.extension``, and the late poli
 (:mod:`grading.plugins.late`) turns it into a penalty inside nbgrader's grading.  Times are stored in UTC.
 """
 
-import tomllib
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tomllib
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.utils import parse_utc
 from traitlets.config.loader import PyFileConfigLoader
@@ -30,7 +30,9 @@ def _zone(table, where):
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ScheduleError(f"{where}: timezone {name!r} is unknown; use an IANA name such as 'Europe/Berlin'") from None
+        raise ScheduleError(
+            f"{where}: timezone {name!r} is unknown; use an IANA name such as 'Europe/Berlin'"
+        ) from None
 
 
 def parse_time(value, zone, what):
@@ -143,8 +145,12 @@ def reapply_penalties(course, assignments=None):
             for submission in gradebook.assignment_submissions(assignment.name):
                 late = submission.total_seconds_late
                 for notebook in submission.notebooks:
-                    penalty = plugin.late_submission_penalty(submission.student_id, notebook.score, late) if late else None
-                    notebook.late_submission_penalty = None if penalty is None else max(0.0, min(penalty, notebook.score))
+                    penalty = (
+                        plugin.late_submission_penalty(submission.student_id, notebook.score, late) if late else None
+                    )
+                    notebook.late_submission_penalty = (
+                        None if penalty is None else max(0.0, min(penalty, notebook.score))
+                    )
         gradebook.db.commit()
 
 

@@ -177,7 +177,9 @@ def return_feedback(course, assignments=None, students=None, force=False):
     lines, problems = [], []
     for assignment in assignments:
         students_here = [
-            s for s in course.students() if (course.feedback_dir / s / assignment).is_dir() and (not students or s in students)
+            s
+            for s in course.students()
+            if (course.feedback_dir / s / assignment).is_dir() and (not students or s in students)
         ]
         bad = {s: _unreturnable(course.feedback_dir / s / assignment) for s in students_here}
         problems += [(student, f"{assignment}: {reason}") for student, reason in bad.items() if reason]

@@ -62,7 +62,9 @@ def generate(course, assignments=None, students=None):
     failures = {}
     for assignment in assignments or course.assignments():
         chosen = [
-            s for s in course.students() if (course.autograded / s / assignment).is_dir() and (not students or s in students)
+            s
+            for s in course.students()
+            if (course.autograded / s / assignment).is_dir() and (not students or s in students)
         ]
         if not chosen:
             continue

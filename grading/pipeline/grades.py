@@ -65,8 +65,17 @@ def manual_on_autograded(course):
     return sorted(found)
 
 
-SUMMARY = ["student", "assignment", "score", "max_score", "pending_manual", "partial_score", "late_penalty",
-           "status", "reason"]
+SUMMARY = [
+    "student",
+    "assignment",
+    "score",
+    "max_score",
+    "pending_manual",
+    "partial_score",
+    "late_penalty",
+    "status",
+    "reason",
+]
 
 
 def summary_rows(course, assignments=None, students=None):
@@ -79,9 +88,7 @@ def summary_rows(course, assignments=None, students=None):
     """
     statuses = {(s.student, s.assignment): s for s in read_report(course)}
     wanted = {
-        key
-        for key in statuses
-        if (not assignments or key[1] in assignments) and (not students or key[0] in students)
+        key for key in statuses if (not assignments or key[1] in assignments) and (not students or key[0] in students)
     }
     totals = {}
     for row in exercise_scores(course, assignments, students):
@@ -167,7 +174,8 @@ def score_table(course, students=None):
             lines.append(
                 f"  {student:<10}"
                 + "".join(
-                    f" {'pending':>{w}}" if e in pending else f" {scores.get(e, 0):>{w}g}" for e, w in zip(exercises, widths)
+                    f" {'pending':>{w}}" if e in pending else f" {scores.get(e, 0):>{w}g}"
+                    for e, w in zip(exercises, widths)
                 )
                 + (f"   {total:g} so far, {len(pending)} pending" if pending else f"   {total:g}")
             )

@@ -14,7 +14,9 @@ def check(course, assignments, students, folder, step):
     chosen = assignments or course.assignments()
     absent = sorted(s for s in students or [] if not any((folder / s / a).is_dir() for a in chosen))
     if absent:
-        have = sorted(s.name for s in folder.iterdir() if any((s / a).is_dir() for a in chosen)) if folder.is_dir() else []
+        have = (
+            sorted(s.name for s in folder.iterdir() if any((s / a).is_dir() for a in chosen)) if folder.is_dir() else []
+        )
         shown = ", ".join(have[:10]) + (" ..." if len(have) > 10 else "") or "nobody"
         raise SelectionError(
             f"STUDENTS= names {absent}, who have nothing in {folder.name}/ for {', '.join(chosen)} ({step}); "

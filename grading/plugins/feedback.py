@@ -144,7 +144,9 @@ def mark_pending(page, resources):
     for grade_id in info.get("pending", []):
         gid = re.escape(html.escape(grade_id))
         page = re.sub(rf'(<a href="#{gid}">[^<]*</a> \(Score: )[0-9.]+( / )', r"\1not graded yet\2", page)
-        page = re.sub(rf'(<a name="{gid}"></a>.*?Score: )[0-9.]+( / )', r"\1not graded yet\2", page, count=1, flags=re.S)
+        page = re.sub(
+            rf'(<a name="{gid}"></a>.*?Score: )[0-9.]+( / )', r"\1not graded yet\2", page, count=1, flags=re.S
+        )
     notes = []
     if info.get("pending"):
         notes.append(

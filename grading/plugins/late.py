@@ -43,7 +43,4 @@ class LatePolicy(LateSubmissionPlugin):
         """One sentence for the feedback page and the docs."""
         if self.method == "zero":
             return f"a submission more than {self.cutoff_days:g} day(s) late scores zero"
-        return (
-            f"{self.percent_per_day:g} % of the score per started day late, "
-            f"zero after {self.cutoff_days:g} day(s)"
-        )
+        return f"{self.percent_per_day:g} % of the score per started day late, zero after {self.cutoff_days:g} day(s)"
