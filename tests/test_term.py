@@ -219,7 +219,7 @@ def test_bad_input_is_refused_with_the_fix_and_the_gradebook_unchanged(term, tmp
         result = grading_cli(course, *args)
         assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
     for bad, message in [
-        (f"{WEEK} = 2020-01-01T00:00", "due date in the past"),
+        (f'{WEEK} = "2020-01-01 00:00"', "due date in the past"),
         (f'{WEEK} = "the Friday after next"', "is not a date and time"),
     ]:
         (course.root / "schedule.toml").write_text(f'timezone = "UTC"\n[due]\n{bad}\n')

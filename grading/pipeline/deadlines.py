@@ -80,7 +80,10 @@ def check_future(dates, assignments, now=None):
     past = {a: dates[a] for a in assignments if a in dates and dates[a] <= now}
     if past:
         shown = ", ".join(f"{a} ({when:%Y-%m-%d %H:%M} UTC)" for a, when in sorted(past.items()))
-        raise ScheduleError(f"due date in the past for {shown}: nothing was released; {FIX} with a future date")
+        raise ScheduleError(
+            f"due date in the past for {shown}: nothing was released; {FIX} with a future date, "
+            "or name only the coming assignments (ASSIGNMENTS=...)"
+        )
 
 
 def store(course, assignments=None):
