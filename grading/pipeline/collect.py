@@ -504,11 +504,7 @@ def collect_downloads(
     missing_students(students, owners)
     zone = deadlines.zone_of(course)
     fallback = deadlines.parse_time(submitted_at, zone, "SUBMITTED_AT") if submitted_at else None
-    if fallback is None and "submitted" not in regex.groupindex:
-        result.notes.append(
-            "no submission times (neither SUBMITTED_AT= nor a (?P<submitted>...) group in PATTERN=): "
-            "lateness is not assessed for these submissions"
-        )
+    untimed = []
 
     for student, paths in owners.items():
         if len(paths) > 1:
@@ -539,6 +535,8 @@ def collect_downloads(
             if outcome == "collected" and when:
                 stamp = when.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
                 (course.submitted / student / assignment / "timestamp.txt").write_text(stamp)
+            elif outcome == "collected" and student not in untimed:
+                untimed.append(student)
             if outcome == "conflict":
                 result.problems.append(
                     (
@@ -549,4 +547,9 @@ def collect_downloads(
                 )
             else:
                 getattr(result, outcome).append((student, target))
+    if untimed:
+        result.notes.append(
+            f"no submission time for {len(untimed)} student(s) (neither SUBMITTED_AT= nor a (?P<submitted>...) "
+            "group in PATTERN= gave one): their lateness is not assessed"
+        )
     return result
