@@ -243,3 +243,11 @@ def test_a_download_takes_its_time_from_the_file_name_or_submitted_at(tmp_path):
     assert deadlines.submitted_at(course, "s1", WEEK) == datetime(2026, 10, 19, 21, 59)  # CEST is UTC+2
     assert deadlines.submitted_at(course, "s2", WEEK) == datetime(2026, 10, 20, 6, 0)
     assert load(downloads / f"s2_x_{NOTEBOOK}") == load(course.submitted / "s2" / WEEK / NOTEBOOK)
+
+
+def test_an_extension_given_after_grading_counts_at_the_next_grades(term):
+    course, due = term
+    deadlines.extend(course, "late", WEEK, f"{due + timedelta(days=3):%Y-%m-%d %H:%M}")
+    grades.export(course)
+    row = next(r for r in csv.DictReader(open(course.reports / "grades.csv")) if r["student"] == "late")
+    assert (row["score"], row["late_penalty"]) == ("4", "0"), row
