@@ -6,13 +6,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JOBS ?= 1
-STUDENTS ?= 50
 JOBS_LIST ?= 1,2
 HOST ?= localhost
 PORT ?= 8888
 
 .DEFAULT_GOAL := help
-.PHONY: help env lab test test-fast lint test-browser demo data references release publish collect autograde merge-shards feedback return-feedback status grades report bench hub roster clean-notebooks clean
+.PHONY: help env lab test test-fast lint test-browser demo data references release publish collect autograde feedback return-feedback status grades extend merge-shards report bench hub roster clean-notebooks clean
+# ASSIGNMENTS="a b" and STUDENTS="x y" limit collect, autograde, feedback, return-feedback and grades.
+SELECT = $(if $(ASSIGNMENTS),--assignments $(ASSIGNMENTS)) $(if $(STUDENTS),--students $(STUDENTS))
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -54,34 +55,38 @@ release: $(STAMP) ## generate assignments into release/ and pack the student bun
 publish: $(STAMP) ## release what `make release` built to nbgrader's exchange, after checksum, output and leak checks (ASSIGNMENTS="a b", FORCE=1)
 	$(PY) -m grading publish $(ASSIGNMENTS) $(if $(FORCE),--force)
 
-collect: $(STAMP) ## collect into submitted/ from the configured exchange, or EXCHANGE=dir, or DOWNLOADS=dir ASSIGNMENT=name [PATTERN=regex FORCE=1]
+collect: $(STAMP) ## collect into submitted/ from the configured exchange, or EXCHANGE=dir, or DOWNLOADS=dir ASSIGNMENT=name [PATTERN=regex SUBMITTED_AT=time FORCE=1]; ASSIGNMENTS=, STUDENTS=
 	$(PY) -m grading collect $(if $(EXCHANGE),--exchange '$(EXCHANGE)') $(if $(DOWNLOADS),--downloads '$(DOWNLOADS)') \
-		$(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(PATTERN),--pattern '$(PATTERN)') $(if $(FORCE),--force)
+		$(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(PATTERN),--pattern '$(PATTERN)') $(if $(FORCE),--force) \
+		$(if $(SUBMITTED_AT),--submitted-at '$(SUBMITTED_AT)') $(SELECT)
 
-autograde: $(STAMP) ## autograde submitted/ in the sandbox (JOBS=N processes; SHARD=i/N: only shard i, into gradebooks/); refuses without one (UNISOLATED=1 overrides); fails if any was ungradable
-	$(PY) -m grading autograde --jobs $(JOBS) $(if $(UNISOLATED),--unisolated) $(if $(SHARD),--shard $(SHARD))
+autograde: $(STAMP) ## autograde submitted/ in the sandbox (JOBS=N processes; ASSIGNMENTS=, STUDENTS=; SHARD=i/N: only shard i, into gradebooks/); refuses without one (UNISOLATED=1 overrides); fails if any was ungradable
+	$(PY) -m grading autograde --jobs $(JOBS) $(if $(UNISOLATED),--unisolated) $(if $(SHARD),--shard $(SHARD)) $(SELECT)
 
 merge-shards: $(STAMP) ## merge the shard gradebooks of `make autograde SHARD=i/N` into gradebook.db (OF=N when several splits)
 	$(PY) -m grading merge-shards $(if $(OF),--of $(OF))
 
-feedback: $(STAMP) ## feedback HTML for every autograded submission, into feedback/
-	$(PY) -m grading feedback
+feedback: $(STAMP) ## feedback HTML for autograded submissions, into feedback/ (ASSIGNMENTS=, STUDENTS=)
+	$(PY) -m grading feedback $(SELECT)
 
-return-feedback: $(STAMP) ## generate the feedback and release it to the exchange (students fetch it in the Assignments panel)
-	$(PY) -m grading feedback
-	$(PY) -m grading return-feedback
+return-feedback: $(STAMP) ## generate the feedback and release it to the exchange (ASSIGNMENTS=, STUDENTS=); refused while answers wait for manual grading unless FORCE=1
+	$(PY) -m grading feedback $(SELECT)
+	$(PY) -m grading return-feedback $(SELECT) $(if $(FORCE),--force)
 
-status: $(STAMP) ## list what is where: release, exchange (published, submitted), collected, autograded, feedback
+status: $(STAMP) ## what is where: release, exchange, collected (on time / late / missing), autograded, pending manual grading, feedback
 	$(PY) -m grading status
 
-grades: $(STAMP) ## export reports/grades.csv and reports/grades_by_exercise.csv
-	$(PY) -m grading grades
+grades: $(STAMP) ## export reports/grades.csv and reports/grades_by_exercise.csv (ASSIGNMENTS=, STUDENTS=); FORMAT=canvas|moodle also writes reports/grades_<format>.csv
+	$(PY) -m grading grades $(SELECT) $(if $(FORMAT),--format '$(FORMAT)')
+
+extend: $(STAMP) ## record an extension: make extend STUDENT=id ASSIGNMENT=name UNTIL="2026-11-02T23:59"
+	$(PY) -m grading extend --student '$(STUDENT)' --assignment '$(ASSIGNMENT)' --until '$(UNTIL)'
 
 report: $(STAMP) ## the class report for instructors: reports/class/index.html, one page per assignment (ASSIGNMENTS="a b" for some)
 	$(PY) -m grading report $(ASSIGNMENTS)
 
 bench: $(STAMP) ## grading time of the whole course for STUDENTS=50 simulated students with each JOBS of JOBS_LIST=1,2: split per notebook, x floor, 300-student projection
-	$(PY) tools/bench.py --students $(STUDENTS) --jobs-list $(JOBS_LIST) $(if $(ASSIGNMENTS),--assignments $(ASSIGNMENTS))
+	$(PY) tools/bench.py --students $(or $(STUDENTS),50) --jobs-list $(JOBS_LIST) $(if $(ASSIGNMENTS),--assignments $(ASSIGNMENTS))
 	$(PY) tools/bench_report.py --students 300
 
 hub: $(STAMP) ## (as root) set up and start the class's JupyterHub on this machine: deploy/class.toml, or CLASS=file

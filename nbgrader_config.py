@@ -52,6 +52,14 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+# The late policy (grading/plugins/late.py), applied by AssignLatePenalties above: nbgrader measures lateness from
+# the submission's time (timestamp.txt: the exchange's, or an LMS download's) against the due date in schedule.toml
+# plus the student's extension (`make extend`). "per_day": percent_per_day of the score per started day late, all
+# of it after cutoff_days; "zero": nothing up to cutoff_days days late, then all of it (cutoff_days = 0: any lateness).
+c.AssignLatePenalties.plugin_class = "grading.plugins.late.LatePolicy"
+c.LatePolicy.method = "per_day"
+c.LatePolicy.percent_per_day = 10.0
+c.LatePolicy.cutoff_days = 7.0
 # Nothing a submission brings is active in an HTML view (Formgrader, feedback): markdown is stored as the
 # HTML nh3 keeps, active outputs are cleaned or dropped (grading/plugins/sanitize.py). It runs as the submission enters
 # autograde (the first notebook nbgrader stores), after execution (above) and again for the feedback (below).
@@ -77,6 +85,7 @@ c.GenerateFeedback.preprocessors = [
     "grading.plugins.rubric.DropRubrics",
     "grading.plugins.sanitize.SanitizeSubmission",
     "nbgrader.preprocessors.GetGrades",
+    "grading.plugins.feedback_page.LateAndPending",
     "grading.plugins.feedback_page.GraderVerdicts",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from grading.course import REPO_ROOT, Course
-from grading.pipeline import autograde, collect, demo, exchange, feedback, grades, release, shards
+from grading.pipeline import autograde, collect, deadlines, demo, exchange, feedback, grades, lms, release, selection, shards
 from grading.pipeline import report as class_report
 from grading.recording import StaleReferences, record
 from grading.sandbox import bwrap as sandbox
@@ -30,12 +30,38 @@ def one_of(*arguments):
 
 
 ASSIGNMENTS = arg("assignments", nargs="*", help="only these assignments (default: all)")
+ONLY_ASSIGNMENTS = arg("--assignments", nargs="*", default=[], help="only these assignments (default: all)")
+ONLY_STUDENTS = arg("--students", nargs="*", default=[], help="only these students (default: all)")
+
+
+def checked(folder, step):
+    """A command that first checks ``--assignments`` and ``--students`` against ``folder(course)``."""
+
+    def wrap(command):
+        def run(course, args):
+            try:
+                selection.check(course, args.assignments, args.students, folder(course), step)
+            except selection.SelectionError as exc:
+                print(f"ERROR: {exc}", file=sys.stderr)
+                return 2
+            return command(course, args)
+
+        return run
+
+    return wrap
 
 
 def release_command(course, args):
+    try:
+        deadlines.check_future(deadlines.schedule(course), args.assignments or course.assignments())
+    except deadlines.ScheduleError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 2
     for folder in release.generate(course, args.assignments or None):
         print(f"released {folder.relative_to(course.root)}")
     exchange.record_release(course, args.assignments or course.assignments())
+    for name, when in deadlines.store(course, args.assignments or course.assignments()).items():
+        print(f"due {when:%Y-%m-%d %H:%M} UTC: {name}")
     print(f"student bundle: {release.bundle(course)}")
     return 0
 
@@ -43,13 +69,16 @@ def release_command(course, args):
 def collect_command(course, args):
     if args.downloads and not args.assignment:
         raise UsageError("collect --downloads needs --assignment NAME")
+    chosen = ([args.assignment] if args.assignment else []) + args.assignments
     try:
         if not args.downloads:
             root = args.exchange or exchange.settings(course).root
-            result = collect.collect_exchange(course, root, [args.assignment] if args.assignment else None)
+            result = collect.collect_exchange(course, root, chosen or None, args.students)
         else:
-            result = collect.collect_downloads(course, args.downloads, args.assignment, args.pattern, args.force)
-    except collect.CollectError as exc:
+            result = collect.collect_downloads(
+                course, args.downloads, args.assignment, args.pattern, args.force, args.students, args.submitted_at
+            )
+    except (collect.CollectError, deadlines.ScheduleError) as exc:
         raise UsageError(str(exc)) from exc
     for line in result.lines(course.root):
         print(line)
@@ -63,7 +92,7 @@ def exchange_command(step):
     def command(course, args):
         try:
             lines, code = step(course, args)
-        except exchange.PublishError as exc:
+        except (exchange.PublishError, selection.SelectionError, deadlines.ScheduleError) as exc:
             print(exc, file=sys.stderr)
             return 1
         print("\n".join(lines))
@@ -73,11 +102,19 @@ def exchange_command(step):
 
 
 def publish_step(course, args):
-    return exchange.publish(course, args.assignments or course.assignments(), args.force), 0
+    chosen = args.assignments or course.assignments()
+    try:
+        deadlines.check_future(deadlines.schedule(course), chosen)
+    except deadlines.ScheduleError as exc:
+        raise exchange.PublishError(str(exc)) from None
+    lines = exchange.publish(course, chosen, args.force)
+    lines += [f"due {when:%Y-%m-%d %H:%M} UTC: {name}" for name, when in deadlines.store(course, chosen).items()]
+    return lines, 0
 
 
 def return_feedback_step(course, args):
-    lines, problems = exchange.return_feedback(course)
+    selection.check(course, args.assignments, args.students, course.feedback_dir, "no feedback generated")
+    lines, problems = exchange.return_feedback(course, args.assignments or None, args.students, args.force)
     lines = lines or ["no generated feedback to return (run `make feedback`)"]
     lines += [f"PROBLEM    {collect.printable(who)}: {collect.printable(why)}" for who, why in problems]
     return lines, 1 if problems else 0
@@ -87,21 +124,29 @@ def status_step(course, args):
     return exchange.status(course), 0
 
 
+@checked(lambda course: course.submitted, "did not submit, or not collected")
 def autograde_command(course, args):
     try:
+        deadlines.store(course)
         if args.shard:
+            if args.students:
+                raise UsageError("--shard grades every student of its shard: leave out STUDENTS=, or grade them without SHARD=")
             index, count = shards.parse(args.shard)
-            statuses = shards.grade(course, index, count, jobs=args.jobs, unisolated=args.unisolated)
+            statuses = shards.grade(
+                course, index, count, assignments=args.assignments or None, jobs=args.jobs, unisolated=args.unisolated
+            )
             course = shards.shard_course(course, index, count)
             print(f"shard {index} of {count}: {len(statuses)} submissions graded into {course.gradebook}")
         else:
-            statuses = autograde.autograde(course, jobs=args.jobs, unisolated=args.unisolated)
+            statuses = autograde.autograde(
+                course, args.assignments or None, args.students or None, jobs=args.jobs, unisolated=args.unisolated
+            )
     except shards.ShardError as exc:
         raise UsageError(str(exc)) from exc
     except sandbox.SandboxUnavailable as exc:
         print(f"REFUSED: {exc}", file=sys.stderr)
         return 2
-    except StaleReferences as exc:
+    except (StaleReferences, deadlines.ScheduleError) as exc:
         print(exc, file=sys.stderr)
         return 2
     bad = report(statuses)
@@ -122,17 +167,33 @@ def merge_shards_command(course, args):
     return report(statuses)
 
 
+@checked(lambda course: course.autograded, "not autograded")
 def feedback_command(course, args):
-    failures = feedback.generate(course)
+    failures = feedback.generate(course, args.assignments or None, args.students or None)
     for assignment, text in failures.items():
         print(f"feedback FAILED for {assignment}:\n{text}", file=sys.stderr)
     print(f"feedback in {course.feedback_dir}")
     return 1 if failures else 0
 
 
+@checked(lambda course: course.submitted, "did not submit, or not collected")
 def grades_command(course, args):
-    for path in grades.export(course):
+    if args.format and args.format not in lms.FORMATS:
+        print(f"ERROR: unknown FORMAT {args.format!r}: choose one of {', '.join(lms.FORMATS)}", file=sys.stderr)
+        return 2
+    for path in grades.export(course, args.assignments or None, args.students or None):
         print(f"wrote {path}")
+    if args.format:
+        print(f"wrote {lms.export(course, args.format, args.assignments or None, args.students or None)}")
+    pending = [r for r in grades.summary_rows(course, args.assignments or None, args.students or None)]
+    pending = [r for r in pending if r["status"] == "pending"]
+    if pending:
+        print(
+            f"{len(pending)} submission(s) wait for manual grading (score left empty; see pending_manual): "
+            + ", ".join(f"{r['assignment']} {r['student']}" for r in pending[:10])
+            + (" ..." if len(pending) > 10 else ""),
+            file=sys.stderr,
+        )
     for row in grades.manual_on_autograded(course):
         print(
             "manual score on an autograded cell (an override, or forged in Formgrader?): "
@@ -145,6 +206,15 @@ def grades_command(course, args):
 def report_command(course, args):
     path = class_report.generate(course, args.assignments or None, threshold=args.threshold / 100)
     print(f"class report (instructors only) written to {path}")
+
+
+def extend_command(course, args):
+    try:
+        when = deadlines.extend(course, args.student, args.assignment, args.until)
+    except deadlines.ScheduleError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 2
+    print(f"extension recorded: {args.student} may submit {args.assignment} until {when:%Y-%m-%d %H:%M} UTC")
     return 0
 
 
@@ -200,6 +270,13 @@ COMMANDS = {
                 action="store_true",
                 help="with --downloads: replace a different submission already in submitted/",
             ),
+            arg("--assignments", nargs="*", default=[], help="with the exchange: only these assignments"),
+            ONLY_STUDENTS,
+            arg(
+                "--submitted-at",
+                help="with --downloads: the submission time of every file (ISO 8601, in schedule.toml's time "
+                "zone unless an offset is given) when the file names hold none",
+            ),
         ],
     ),
     "publish": (
@@ -209,8 +286,12 @@ COMMANDS = {
     ),
     "return-feedback": (
         exchange_command(return_feedback_step),
-        "nbgrader release_feedback: put the generated feedback in the exchange",
-        [],
+        "nbgrader release_feedback: put the generated feedback in the exchange (refused while answers are pending)",
+        [
+            ONLY_ASSIGNMENTS,
+            ONLY_STUDENTS,
+            arg("--force", action="store_true", help="return it even while written answers wait for manual grading"),
+        ],
     ),
     "status": (
         exchange_command(status_step),
@@ -232,6 +313,22 @@ COMMANDS = {
                 metavar="i/N",
                 help="grade only shard i of N (0 <= i < N) into gradebooks/shard-i-of-N.db; then merge-shards",
             ),
+            ONLY_ASSIGNMENTS,
+            ONLY_STUDENTS,
+        ],
+    ),
+    "feedback": (
+        feedback_command,
+        "feedback HTML for every autograded submission",
+        [ONLY_ASSIGNMENTS, ONLY_STUDENTS],
+    ),
+    "grades": (
+        grades_command,
+        "export reports/grades.csv and reports/grades_by_exercise.csv",
+        [
+            ONLY_ASSIGNMENTS,
+            ONLY_STUDENTS,
+            arg("--format", help=f"also write reports/grades_<format>.csv for an LMS: {', '.join(lms.FORMATS)}"),
         ],
     ),
     "merge-shards": (
@@ -239,14 +336,21 @@ COMMANDS = {
         "merge the N shard gradebooks of `autograde --shard i/N` into gradebook.db; refuses unless all agree",
         [arg("--of", type=int, metavar="N", help="the split to merge (default: the only one in gradebooks/)")],
     ),
-    "feedback": (feedback_command, "feedback HTML for every autograded submission", []),
-    "grades": (grades_command, "export reports/grades.csv and reports/grades_by_exercise.csv", []),
     "report": (
         report_command,
         "write the class report for instructors: reports/class/index.html and a page per assignment",
         [
             ASSIGNMENTS,
             arg("--threshold", type=float, default=50, help="score in %% below which a student is listed (default 50)"),
+        ],
+    ),
+    "extend": (
+        extend_command,
+        "record an extension: STUDENT may submit ASSIGNMENT until UNTIL (nbgrader's extension)",
+        [
+            arg("--student", required=True),
+            arg("--assignment", required=True),
+            arg("--until", required=True, help="ISO 8601, in schedule.toml's time zone unless an offset is given"),
         ],
     ),
     "references": (

@@ -138,7 +138,7 @@ class Course:
 
 
 def copy_course(destination, source_root=REPO_ROOT):
-    """Fresh course directory at ``destination`` with the sources and the nbgrader configuration.
+    """Fresh course directory at ``destination`` with the sources, the nbgrader configuration and the schedule.
 
     ``destination`` must not exist or be an empty folder: nothing is ever deleted to make room.
     """
@@ -152,4 +152,6 @@ def copy_course(destination, source_root=REPO_ROOT):
         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
     )
     shutil.copy2(source_root / "nbgrader_config.py", destination / "nbgrader_config.py")
+    if (source_root / "schedule.toml").is_file():
+        shutil.copy2(source_root / "schedule.toml", destination / "schedule.toml")
     return Course(destination)

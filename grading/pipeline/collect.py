@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from nbgrader.utils import parse_utc
 
 from grading.course import NBGRADER_FILES
+from grading.pipeline import deadlines
 from grading.pipeline.exchange import PublishError
 from grading.pipeline.exchange import settings as exchange_settings
 
@@ -202,7 +203,7 @@ def _stage_folder(course, name, inbound_fd, staged, result, where):
         (target / entry).write_bytes(data)
 
 
-def stage_inbound(course, inbound, staged, assignments, result):
+def stage_inbound(course, inbound, staged, assignments, result, students=None):
     """Copy the trusted part of an exchange's ``inbound/`` into ``staged``: for each submission folder whose
     student id is a Unix account (case-exact) that owns it, only the assignment's notebooks and nbgrader's
     own files (``NBGRADER_FILES``), with the exchange's time.  Everything else is a reported problem."""
@@ -215,7 +216,7 @@ def stage_inbound(course, inbound, staged, assignments, result):
             )
         for name in sorted(os.listdir(inbound_fd)):
             parts = name.split("+")
-            if len(parts) < 3 or parts[1] not in assignments:
+            if len(parts) < 3 or parts[1] not in assignments or (students and parts[0] not in students):
                 continue
             if not VALID_ID.match(parts[0]):
                 result.problems.append(
@@ -231,12 +232,23 @@ def stage_inbound(course, inbound, staged, assignments, result):
         os.close(inbound_fd)
 
 
-def collect_exchange(course, exchange_root, assignments=None):
+def missing_students(students, found):
+    """Raise :class:`CollectError` naming the ``students`` asked for who have no submission among ``found``."""
+    absent = sorted(set(students or []) - set(found))
+    if absent:
+        raise CollectError(
+            f"STUDENTS= names {absent}, who have no submission to collect here; check the spelling or drop them "
+            f"(submitted: {', '.join(sorted(set(found))[:10]) or 'nobody'})"
+        )
+
+
+def collect_exchange(course, exchange_root, assignments=None, students=None):
     """``nbgrader collect --update`` from the exchange at ``exchange_root`` for each assignment.
 
     nbgrader takes each student's latest submission and replaces an older one already collected.
     It works only on a staged copy of ``inbound/`` (:func:`stage_inbound`), so only notebooks of folders
-    owned by the students they name reach ``submitted/``; the course id is the configured one.
+    owned by the students they name reach ``submitted/``; the course id is the configured one.  With ``students``
+    only theirs are collected, and one of them without a submission stops the collection before anything is copied.
     """
     exchange_root = Path(exchange_root).resolve()
     unknown = sorted(set(assignments or []) - set(course.assignments()))
@@ -267,9 +279,9 @@ def collect_exchange(course, exchange_root, assignments=None):
         )
         return result
     with tempfile.TemporaryDirectory(prefix="exchange-") as staging:
-        stage_inbound(
-            course, inbound, Path(staging) / course_id / "inbound", set(assignments or course.assignments()), result
-        )
+        staged = Path(staging) / course_id / "inbound"
+        stage_inbound(course, inbound, staged, set(assignments or course.assignments()), result, students)
+        missing_students(students, [p.name.split("+")[0] for p in staged.iterdir()])
         _collect_staged(course, Path(staging), assignments, result)
     return result
 
@@ -422,6 +434,22 @@ def read_zip(path, notebooks):
     return found, reasons
 
 
+def file_time(name, regex, zone):
+    """The submission time in a downloaded file's name (group ``submitted`` of the pattern), or ``None``."""
+    match = regex.search(name)
+    text = match.group("submitted") if match and "submitted" in regex.groupindex else None
+    if not text:
+        return None
+    digits = re.sub(r"[^0-9]", "", text)
+    try:
+        naive = datetime.strptime(digits, "%Y%m%d%H%M%S" if len(digits) == 14 else "%Y%m%d%H%M")
+    except ValueError:
+        raise deadlines.ScheduleError(
+            f"the time {text!r} in the file name is not year, month, day, hour, minute (e.g. 20261019-2359)"
+        ) from None
+    return naive.replace(tzinfo=zone).astimezone(timezone.utc)
+
+
 def _write(path, data, force):
     """Put ``data`` at ``path``: ``"collected"``, ``"unchanged"`` or ``"conflict"`` (kept the existing)."""
     if path.is_file():
@@ -436,12 +464,18 @@ def _write(path, data, force):
     return "collected"
 
 
-def collect_downloads(course, folder, assignment, pattern=DEFAULT_PATTERN, force=False):
+def collect_downloads(
+    course, folder, assignment, pattern=DEFAULT_PATTERN, force=False, students=None, submitted_at=None
+):
     """Copy each student's downloaded ``.ipynb`` or ``.zip`` from ``folder`` into ``submitted/``.
 
-    The student id comes from the file name via ``pattern``.  Two files of one student, or a
-    different file already in ``submitted/`` (unless ``force``), are conflicts: reported, nothing
-    replaced.  The downloads themselves are only read.
+    The student id comes from the file name via ``pattern``; the submission time from its group ``submitted``
+    (digits of year, month, day, hour, minute and maybe seconds, e.g. ``20261019-2359``), else from
+    ``submitted_at`` (one time for the whole download), in the schedule's time zone unless an offset is given; it
+    is written as nbgrader's ``timestamp.txt``, which nbgrader compares with the due date.  Without either, no
+    time is recorded and lateness is not assessed (a note says so).  With ``students`` only theirs are taken.
+    Two files of one student, or a different file already in ``submitted/`` (unless ``force``), are conflicts:
+    reported, nothing replaced.  The downloads themselves are only read.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -464,7 +498,13 @@ def collect_downloads(course, folder, assignment, pattern=DEFAULT_PATTERN, force
         if reason:
             result.problems.append((path, reason))
             continue
+        if students and student not in students:
+            continue
         owners.setdefault(student, []).append(path)
+    missing_students(students, owners)
+    zone = deadlines.zone_of(course)
+    fallback = deadlines.parse_time(submitted_at, zone, "SUBMITTED_AT") if submitted_at else None
+    untimed = []
 
     for student, paths in owners.items():
         if len(paths) > 1:
@@ -484,9 +524,19 @@ def collect_downloads(course, folder, assignment, pattern=DEFAULT_PATTERN, force
                 result.problems.append((path, reason))
                 continue
             contents = {name: path.read_bytes()}
+        try:
+            when = file_time(path.name, regex, zone) or fallback
+        except deadlines.ScheduleError as exc:
+            result.problems.append((path, f"{exc}; not collected"))
+            continue
         for name, data in sorted(contents.items()):
             target = course.submitted / student / assignment / name
             outcome = _write(target, data, force)
+            if outcome == "collected" and when:
+                stamp = when.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+                (course.submitted / student / assignment / "timestamp.txt").write_text(stamp)
+            elif outcome == "collected" and student not in untimed:
+                untimed.append(student)
             if outcome == "conflict":
                 result.problems.append(
                     (
@@ -497,4 +547,9 @@ def collect_downloads(course, folder, assignment, pattern=DEFAULT_PATTERN, force
                 )
             else:
                 getattr(result, outcome).append((student, target))
+    if untimed:
+        result.notes.append(
+            f"no submission time for {len(untimed)} student(s) (neither SUBMITTED_AT= nor a (?P<submitted>...) "
+            "group in PATTERN= gave one): their lateness is not assessed"
+        )
     return result

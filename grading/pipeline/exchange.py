@@ -14,10 +14,11 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config.loader import PyFileConfigLoader
 
 from grading.notebook_cells import load
-from grading.pipeline import leaks
+from grading.pipeline import deadlines, leaks
 
 CHECKSUMS = "release_checksums.json"
 REGENERATE = "regenerate it with `make release ASSIGNMENTS={assignment}`"
@@ -143,19 +144,54 @@ def _unreturnable(folder):
     return ""
 
 
-def return_feedback(course, assignments=None):
+def pending_answers(course, assignments, students=None):
+    """``{(assignment, student): [written answers waiting for manual grading]}`` from the gradebook."""
+    found = {}
+    if not (course.root / "gradebook.db").is_file():
+        return found
+    with Gradebook(course.gradebook_url) as gradebook:
+        for assignment in assignments:
+            try:
+                submissions = gradebook.assignment_submissions(assignment)
+            except MissingEntry:
+                continue
+            for submission in submissions:
+                if students and submission.student_id not in students:
+                    continue
+                names = [g.name for nb in submission.notebooks for g in nb.grades if g.needs_manual_grade]
+                if names:
+                    found[(assignment, submission.student_id)] = names
+    return found
+
+
+def return_feedback(course, assignments=None, students=None, force=False):
     """``nbgrader release_feedback`` for each assignment with generated feedback; ``(lines, problems)``, where
     ``problems`` are ``(student or assignment, reason)``: one student's missing or malformed files never stop
-    another's feedback."""
+    another's feedback.  While written answers wait for manual grading nothing is returned (a
+    :class:`PublishError` names them) unless ``force``."""
+    assignments = assignments or course.assignments()
+    waiting = pending_answers(course, assignments, students)
+    if waiting and not force:
+        shown = "; ".join(f"{a} {s}: {', '.join(names)}" for (a, s), names in sorted(waiting.items())[:20])
+        more = f" (and {len(waiting) - 20} more submissions)" if len(waiting) > 20 else ""
+        raise PublishError(
+            f"refusing to return feedback: {sum(map(len, waiting.values()))} written answer(s) of {len(waiting)} "
+            f"submission(s) are not graded yet: {shown}{more}.\nFix: grade them in Formgrader (Manual Grading), "
+            "then run `make return-feedback` again; FORCE=1 returns the feedback now, showing them as not graded yet"
+        )
     lines, problems = [], []
-    for assignment in assignments or course.assignments():
-        students = [s for s in course.students() if (course.feedback_dir / s / assignment).is_dir()]
-        bad = {s: _unreturnable(course.feedback_dir / s / assignment) for s in students}
+    for assignment in assignments:
+        students_here = [
+            s
+            for s in course.students()
+            if (course.feedback_dir / s / assignment).is_dir() and (not students or s in students)
+        ]
+        bad = {s: _unreturnable(course.feedback_dir / s / assignment) for s in students_here}
         problems += [(student, f"{assignment}: {reason}") for student, reason in bad.items() if reason]
-        good = [s for s in students if not bad[s]]
+        good = [s for s in students_here if not bad[s]]
         if not good:
             continue
-        skipped = ",".join(s for s in students if bad[s])
+        skipped = ",".join(s for s in course.students() if s not in good)
         excluded = [f"--CourseDirectory.student_id_exclude={skipped}"] if skipped else []
         result = course.nbgrader("release_feedback", assignment, *excluded)
         if result.returncode != 0:
@@ -180,7 +216,19 @@ def status(course):
         submissions = [p.name.split("+") for p in inbound.iterdir()] if inbound.is_dir() else []
     except PermissionError:  # students may write to inbound/ but not list it
         submissions = None
-    header = ("assignment", "release", "published", "submitted", "collected", "autograded", "feedback")
+    header = (
+        "assignment",
+        "release",
+        "published",
+        "submitted",
+        "collected",
+        "on time",
+        "late",
+        "missing",
+        "autograded",
+        "pending",
+        "feedback",
+    )
     rows = [header]
     for assignment in course.assignments():
         if not (course.release_dir / assignment).is_dir():
@@ -194,6 +242,7 @@ def status(course):
         submitted = (
             "?" if submissions is None else len({p[0] for p in submissions if len(p) > 1 and p[1] == assignment})
         )
+        on_time, late, missing, pending = deadlines.timeliness(course, assignment)
         rows.append(
             (
                 assignment,
@@ -204,7 +253,11 @@ def status(course):
                     for n in (
                         submitted,
                         _students_with(course.submitted, assignment),
+                        on_time,
+                        late,
+                        "-" if missing is None else missing,
                         _students_with(course.autograded, assignment),
+                        pending,
                         _students_with(course.feedback_dir, assignment),
                     )
                 ),
@@ -220,5 +273,8 @@ def status(course):
             "release: ok = exactly what `make release` wrote; STALE = changed since (run `make release`)",
             "submitted: students with a submission in the exchange;"
             " collected/autograded/feedback: students in the course folders",
+            "on time/late: collected submissions against the due date (schedule.toml) and extensions; missing: students"
+            " of the gradebook without a submission after their due date (- before it, or without a due date);"
+            " pending: written answers waiting for manual grading in Formgrader",
         ]
     )

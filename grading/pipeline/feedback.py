@@ -7,6 +7,7 @@ history among them, which holds every cell's source); :func:`generate` removes w
 """
 
 from grading.course import NBGRADER_FILES
+from grading.pipeline import deadlines
 from grading.pipeline.autograde import bounds_problem
 
 
@@ -51,30 +52,36 @@ def _unfit(course, assignment, student):
     return "; ".join(p for p in found if p)
 
 
-def generate(course, assignments=None):
+def generate(course, assignments=None, students=None):
     """``nbgrader generate_feedback`` per assignment; returns ``{label: error text}`` for failures.
 
     A notebook too large to render is left out with its reason (``"<assignment> (<student>)"``), and
     when nbgrader fails on the assignment each student is rendered alone: one student's bad file
-    never stops another's feedback.
+    never stops another's feedback.  ``students`` limits it to those (default: everyone autograded); the late
+    penalties are recomputed first from the current scores (:func:`grading.pipeline.deadlines.reapply_penalties`).
     """
+    deadlines.reapply_penalties(course, assignments)
     failures = {}
     for assignment in assignments or course.assignments():
-        students = [s for s in course.students() if (course.autograded / s / assignment).is_dir()]
-        if not students:
+        chosen = [
+            s
+            for s in course.students()
+            if (course.autograded / s / assignment).is_dir() and (not students or s in students)
+        ]
+        if not chosen:
             continue
-        unfit = {s: reason for s in students if (reason := _unfit(course, assignment, s))}
+        unfit = {s: reason for s in chosen if (reason := _unfit(course, assignment, s))}
         for student, reason in unfit.items():
             failures[f"{assignment} ({student})"] = reason
-        fit = [s for s in students if s not in unfit]
-        exclude = f"--CourseDirectory.student_id_exclude={','.join(unfit)}"
+        fit = [s for s in chosen if s not in unfit]
+        exclude = f"--CourseDirectory.student_id_exclude={','.join(s for s in course.students() if s not in fit)}"
         result = course.nbgrader("generate_feedback", assignment, "--force", exclude) if fit else None
         if result is not None and result.returncode != 0:
             for student in fit:
                 alone = course.nbgrader("generate_feedback", assignment, "--force", "--student", student)
                 if alone.returncode != 0:
                     failures[f"{assignment} ({student})"] = (alone.stdout + alone.stderr)[-2000:]
-        for student in course.students():
+        for student in fit:
             if (course.feedback_dir / student / assignment).is_dir():
                 remove_extras(course.feedback_dir / student / assignment)
     return failures

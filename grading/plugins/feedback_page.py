@@ -12,6 +12,9 @@ Formgrader produce the same page:
 - :class:`FeedbackExporter` writes formulas as MathML, which browsers render natively, instead of
   loading MathJax from the network: the page works offline and is a single self-contained file.  It
   also wraps long reasons, marks the error stream and names each test cell by its exercise in the summary.
+- :class:`LateAndPending` reads from the gradebook what waits for manual grading and how late the submission
+  was; the page then shows a pending answer as "not graded yet" (never as 0) and states the lateness and the
+  late policy's penalty.
 
 :mod:`grading.pipeline.feedback` runs ``nbgrader generate_feedback`` and removes what is not HTML.
 """
@@ -25,10 +28,12 @@ from latex2mathml.converter import convert
 from nbconvert.exporters import HTMLExporter
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 
 from grading import explanations
 from grading.notebook_cells import HIDDEN_REGION, is_test_cell, nbgrader_meta, source_text
+from grading.plugins.late import LatePolicy
 from grading.plugins.verification import VERDICTS, failure_output
 
 _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
@@ -103,6 +108,58 @@ def verdict_output(verdict):
     return failure_output(str(verdict.get("reason") or "failed"))
 
 
+class LateAndPending(NbGraderPreprocessor):
+    """Put in ``resources["nbgrader"]`` the written answers that wait for manual grading (``pending``) and a
+    sentence on the submission's lateness and penalty (``lateness``, empty when on time)."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gradebook:
+            submission = gradebook.find_submission(info["assignment"], info["student"])
+            notebook = gradebook.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+            info["pending"] = [g.name for g in notebook.grades if g.needs_manual_grade]
+            info["lateness"] = lateness(submission, notebook.late_submission_penalty, LatePolicy(parent=self))
+        return nb, resources
+
+
+def lateness(submission, penalty, policy):
+    """The feedback's sentence on lateness: when it was submitted, how late, the policy and the points taken."""
+    late = submission.total_seconds_late
+    if not late:
+        return ""
+    days, rest = divmod(int(late), 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    extension = " (with your extension)" if submission.extension else ""
+    return (
+        f"Submitted {submission.timestamp:%Y-%m-%d %H:%M} UTC, {days} day(s) {hours} h {minutes} min after the due "
+        f"date {submission.duedate:%Y-%m-%d %H:%M} UTC{extension}. Late policy: {policy.describe()}. "
+        f"Late penalty: -{penalty or 0:g} points."
+    )
+
+
+def mark_pending(page, resources):
+    """The page with each pending written answer's score shown as "not graded yet", the header saying how many
+    wait, and the lateness sentence under the header."""
+    info = resources.get("nbgrader", {})
+    for grade_id in info.get("pending", []):
+        gid = re.escape(html.escape(grade_id))
+        page = re.sub(rf'(<a href="#{gid}">[^<]*</a> \(Score: )[0-9.]+( / )', r"\1not graded yet\2", page)
+        page = re.sub(
+            rf'(<a name="{gid}"></a>.*?Score: )[0-9.]+( / )', r"\1not graded yet\2", page, count=1, flags=re.S
+        )
+    notes = []
+    if info.get("pending"):
+        notes.append(
+            f"{len(info['pending'])} written answer(s) are not graded yet: the score above is a partial score."
+        )
+    if info.get("lateness"):
+        notes.append(info["lateness"])
+    if notes:
+        block = "".join(f'<p class="nbgrader-note">{html.escape(n)}</p>' for n in notes)
+        page = re.sub(r"(</h4>)", lambda m: m.group(1) + block, page, count=1)
+    return page
+
+
 def mathml(latex, display):
     """MathML for a LaTeX formula; the formula's text in ``<code>`` when it cannot be converted."""
     try:
@@ -132,4 +189,4 @@ class FeedbackExporter(HTMLExporter):
         output = _MATHJAX.sub("", output)
         for k, formula in enumerate(formulas):
             output = output.replace(_TOKEN.format(k), formula)
-        return readable(output), resources
+        return readable(mark_pending(output, resources)), resources
