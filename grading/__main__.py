@@ -9,7 +9,19 @@ import sys
 from pathlib import Path
 
 from grading.course import REPO_ROOT, Course
-from grading.pipeline import autograde, collect, deadlines, demo, exchange, feedback, grades, lms, release, selection, shards
+from grading.pipeline import (
+    autograde,
+    collect,
+    deadlines,
+    demo,
+    exchange,
+    feedback,
+    grades,
+    lms,
+    release,
+    selection,
+    shards,
+)
 from grading.pipeline import report as class_report
 from grading.recording import StaleReferences, record
 from grading.sandbox import bwrap as sandbox
@@ -127,11 +139,12 @@ def status_step(course, args):
 @checked(lambda course: course.submitted, "did not submit, or not collected")
 def autograde_command(course, args):
     try:
-        deadlines.store(course)
         if args.shard:
             if args.students:
-                raise UsageError("--shard grades every student of its shard: leave out STUDENTS=, or grade them without SHARD=")
+                raise UsageError("--shard grades every student of its shard: leave out STUDENTS= or SHARD=")
             index, count = shards.parse(args.shard)
+        deadlines.store(course)
+        if args.shard:
             statuses = shards.grade(
                 course, index, count, assignments=args.assignments or None, jobs=args.jobs, unisolated=args.unisolated
             )

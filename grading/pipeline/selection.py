@@ -8,6 +8,8 @@ class SelectionError(ValueError):
 def check(course, assignments, students, folder, step):
     """Raise :class:`SelectionError` for an unknown assignment, or a student without a folder
     ``folder/<student>/<assignment>`` for any of the chosen assignments (did not submit, or not yet at ``step``)."""
+    if not assignments and not students:
+        return
     unknown = sorted(set(assignments or []) - set(course.assignments()))
     if unknown:
         raise SelectionError(f"unknown assignment(s) {unknown} in ASSIGNMENTS=; choose from {course.assignments()}")

@@ -30,7 +30,7 @@ WRITTEN = """<html><head></head><body><h4>quiz.ipynb (Score: 2.25 / 4.25)</h4><o
 
 
 def test_a_pending_answer_reads_not_graded_yet_and_lateness_is_stated():
-    from grading.plugins.feedback import mark_pending
+    from grading.plugins.feedback_page import mark_pending
 
     info = {"pending": ["written_1"], "lateness": "Submitted 2026-10-20 10:00 UTC, <late> ..."}
     page = mark_pending(WRITTEN, {"nbgrader": info})
