@@ -31,7 +31,7 @@ lab: $(STAMP) ## open the course in JupyterLab (with the nbgrader extensions)
 		$(if $(filter-out localhost 127.0.0.1,$(HOST)),--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP) ## run the whole test suite: package, notebooks, release, autograde round trip
-	$(PY) -m pytest -n 2 --dist loadgroup --ignore=tests/browser
+	$(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder --ignore=tests/browser
 
 test-fast: $(STAMP) ## run the fast tier: every test not marked slow (unit tests, under a minute)
 	$(PY) -m pytest -m "not slow" -q --ignore=tests/browser

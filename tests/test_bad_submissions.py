@@ -45,7 +45,7 @@ from grading.plugins.verification import VERDICTS
 from grading.sandbox import budgets
 from grading.sandbox import bwrap as sandbox
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bad_submissions")]
+pytestmark = pytest.mark.slow  # each identity's batch is an xdist group of its own (see pytest_generate_tests)
 
 TIMEOUT, WALL_SECONDS = 120, 600  # per cell, per notebook: generous, the outcomes do not depend on them
 TIMED = ("infinite_loop", "sleep_past_timeout", "wall_clock")  # graded apart, with the short limits they rely on
@@ -90,21 +90,33 @@ def graded_in(run):
 
 
 def pytest_generate_tests(metafunc):
-    """``graded`` is one batch per identity; tests of one fixture or student run for each batch that grades it."""
+    """``graded`` is one batch per identity; tests of one fixture or student run for each batch that grades it.
+
+    The tests of one identity's batch form the xdist group ``catalogue_<identity>``: one worker grades that
+    batch, and the two identities' batches are graded by two workers at once."""
     if "graded" not in metafunc.fixturenames:
         return
+
+    def case(run, *rest):
+        return pytest.param(run, *rest, marks=pytest.mark.xdist_group(f"catalogue_{run}"))
+
     if "fixture" in metafunc.fixturenames:
         cases = [
             (run, f) for run in RUNS for f in _catalogue() if graded_in(run) is None or f.student in graded_in(run)
         ]
         metafunc.parametrize(
-            ("graded", "fixture"), cases, indirect=["graded"], ids=[f"{run}-{f.student}" for run, f in cases]
+            ("graded", "fixture"),
+            [case(*c) for c in cases],
+            indirect=["graded"],
+            ids=[f"{run}-{f.student}" for run, f in cases],
         )
     elif "student" in metafunc.fixturenames:
         cases = [(run, s) for run in RUNS for s in SANDBOXED_CHEATS]
-        metafunc.parametrize(("graded", "student"), cases, indirect=["graded"], ids=[f"{run}-{s}" for run, s in cases])
+        metafunc.parametrize(
+            ("graded", "student"), [case(*c) for c in cases], indirect=["graded"], ids=[f"{r}-{s}" for r, s in cases]
+        )
     else:
-        metafunc.parametrize("graded", RUNS, indirect=True)
+        metafunc.parametrize("graded", [case(run) for run in RUNS], indirect=True, ids=RUNS)
 
 
 def digests(folder):
@@ -575,6 +587,23 @@ def hidden_source_in(page, lines):
     return sorted(line for line in lines if line in text or line[::-1] in text or line in decoded)
 
 
+FEEDBACK_STUDENTS = (bs.VICTIM, "exfil_feedback", "active_content")  # whose feedback pages the tests read
+
+
+def feedback_pages(graded):
+    """``{student: feedback page}`` of FEEDBACK_STUDENTS, from one ``nbgrader generate_feedback`` per batch."""
+    if "feedback" not in graded:
+        course = graded["course"]
+        others = [s for s in course.students() if s not in FEEDBACK_STUDENTS]
+        done = course.nbgrader(
+            "generate_feedback", bs.ASSIGNMENT, "--force", f"--CourseDirectory.student_id_exclude={','.join(others)}"
+        )
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        page = Path(bs.ASSIGNMENT) / bs.NOTEBOOK.replace(".ipynb", ".html")
+        graded["feedback"] = {s: (course.feedback_dir / s / page).read_text() for s in FEEDBACK_STUDENTS}
+    return graded["feedback"]
+
+
 def test_the_feedback_holds_no_hidden_test_source(graded):
     """A hook printed every test cell's source (plain and encoded), rewrote an earlier output with it and kept it
     for a last cell: the feedback shows the grader's verdicts instead, and no hidden line in any form."""
@@ -582,9 +611,7 @@ def test_the_feedback_holds_no_hidden_test_source(graded):
     lines = hidden_lines(load(course.source / bs.ASSIGNMENT / bs.NOTEBOOK))
     assert len(lines) > 20
     for student in (bs.VICTIM, "exfil_feedback"):
-        done = course.nbgrader("generate_feedback", bs.ASSIGNMENT, "--student", student, "--force")
-        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-        page = (course.feedback_dir / student / bs.ASSIGNMENT / bs.NOTEBOOK.replace(".ipynb", ".html")).read_text()
+        page = feedback_pages(graded)[student]
         assert hidden_source_in(page, lines) == [], student
         assert page.count("Passed: the grader found every check of this cell right.") == 7, student
     autograded = (course.autograded / "exfil_feedback" / bs.ASSIGNMENT / bs.NOTEBOOK).read_text()
@@ -638,10 +665,8 @@ def test_active_content_is_inert_where_the_instructor_and_the_student_look(grade
     html, _ = HTMLExporter().from_filename(str(notebook))
     assert "My notes" in html and not active_content(html), active_content(html)
     assert "application/javascript" not in json.dumps([c.get("outputs", []) for c in load(notebook)["cells"]])
-    done = course.nbgrader("generate_feedback", bs.ASSIGNMENT, "--force", "--student", student)
-    page = course.feedback_dir / student / bs.ASSIGNMENT / bs.NOTEBOOK.replace(".ipynb", ".html")
-    assert done.returncode == 0 and page.is_file(), done.stdout[-2000:]
-    assert "My notes" in page.read_text() and not active_content(page.read_text())
+    page = feedback_pages(graded)[student]
+    assert "My notes" in page and not active_content(page)
 
 
 def test_floods_past_the_output_cap_leave_a_small_graded_notebook_and_a_note(graded):
@@ -652,55 +677,3 @@ def test_floods_past_the_output_cap_leave_a_small_graded_notebook_and_a_note(gra
         assert notebook.stat().st_size < 17 * 2**20
         assert "widgets" not in load(notebook)["metadata"]
     assert graded["status"][bs.VICTIM].score == 10
-
-
-# --- issue 17: quiz answer keys ---
-
-QUIZ_SOURCE = REPO_ROOT / "notebooks" / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK
-
-
-@pytest.fixture(scope="module")
-def quiz_batch(tmp_path_factory):
-    """week1_quiz released in a course of its own, the quiz fixtures submitted and graded in one batch:
-    ``(course, {student: status}, {student: autograded notebook})``."""
-    course = copy_course(tmp_path_factory.mktemp("quiz") / "course")
-    release.generate(course, [bs.QUIZ_ASSIGNMENT])
-    catalogue = bs.quiz_fixtures(load(course.release_dir / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK), load(QUIZ_SOURCE))
-    bs.write(course.submitted, catalogue, assignment=bs.QUIZ_ASSIGNMENT)
-    statuses = autograde.autograde(
-        course,
-        assignments=[bs.QUIZ_ASSIGNMENT],
-        jobs=2,
-        timeout=TIMEOUT,
-        wall_seconds=WALL_SECONDS,
-        unisolated=not SANDBOX,
-    )
-    graded = {
-        f.student: load(course.autograded / f.student / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK)
-        for f in catalogue
-        if (course.autograded / f.student / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK).is_file()
-    }
-    return course, {s.student: s for s in statuses}, graded
-
-
-@pytest.mark.parametrize("fixture", bs.quiz_fixtures(None, load(QUIZ_SOURCE)), ids=lambda f: f.student)
-def test_quiz_outcome(quiz_batch, fixture):
-    """The hook that reads each test cell's source before it runs finds no key there: it scores like the blank quiz."""
-    _, statuses, graded = quiz_batch
-    status = statuses[fixture.student]
-    assert status.graded and status.score == fixture.score, status.line()
-    outputs = json.dumps([c.get("outputs", []) for c in graded[fixture.student]["cells"]])
-    assert bs.QUIZ_HOOK_SAW not in outputs, f"{fixture.student}: a key reached the kernel"
-
-
-def test_every_graded_quiz_answer_is_explained_after_grading(quiz_batch):
-    """The explanations are added outside the kernel, for blank, wrong and right answers alike."""
-    _, _, graded = quiz_batch
-    tests = [g for g in grade_cells(load(QUIZ_SOURCE)) if g.startswith("test_")]
-    for student, notebook in graded.items():
-        for c in notebook["cells"]:
-            if nbgrader_meta(c).get("grade_id") in tests:
-                text = "".join(
-                    "".join(o.get("text", "")) for o in c.get("outputs", []) if o.get("output_type") == "stream"
-                )
-                assert "Answer key: " in text, (student, nbgrader_meta(c)["grade_id"], text)

@@ -10,7 +10,8 @@ import pytest
 from grading.course import REPO_ROOT, Course, copy_course
 from grading.pipeline import exchange, release
 
-pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
+# starts nbgrader; the module's tests share one worker, so that the release is generated once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("exchange")]
 
 ASSIGNMENT = "week2_numpy_basics"
 

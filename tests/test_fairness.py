@@ -1,8 +1,8 @@
-"""The variants of tests/fairness_variants.py, graded in one batch, get the grade each deserves.
+"""The variants of tests/fairness_variants.py get the grade each deserves.
 
 Correct variants keep every point; wrong ones lose exactly the cells they break, each with a reason that names
-the cause and no misleading advice.  One module fixture releases the notebooks in a temporary course,
-submits every student and autogrades them all at once (2 jobs), as tests/test_bad_submissions.py does.
+the cause and no misleading advice.  Every variant is submitted as a student of its own and graded in the demo
+batch (``demo_batch`` in conftest.py), whose release and nbgrader runs per assignment it shares.
 """
 
 from pathlib import Path
@@ -11,12 +11,19 @@ import fairness_variants as fv
 import pytest
 from nbgrader.api import Gradebook
 
-from grading.course import copy_course
 from grading.notebook_cells import grade_cells, load, nbgrader_meta
-from grading.pipeline import autograde, release, submissions
+from grading.pipeline import submissions
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fairness")]
-PROBLEM, _ = autograde.sandbox_problem()
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]  # shares the demo batch
+
+
+def add_variants(course):
+    """Submit every variant as its own student (called before the demo batch is graded)."""
+    for student in fv.STUDENTS:
+        release_nb, source_nb = submissions.release_and_source(course, student.assignment, student.notebook)
+        submissions.write(
+            course, student.name, student.assignment, student.notebook, fv.submission(student, release_nb, source_nb)
+        )
 
 
 def cell_outcomes(course, student):
@@ -45,20 +52,12 @@ def cell_outcomes(course, student):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """``{student name: {test grade_id: (score, reason, shown)}}`` after one autograde of every student."""
-    course = copy_course(tmp_path_factory.mktemp("fairness") / "course")
-    assignments = sorted({s.assignment for s in fv.STUDENTS})
-    release.generate(course, assignments)
-    for student in fv.STUDENTS:
-        release_nb, source_nb = submissions.release_and_source(course, student.assignment, student.notebook)
-        submissions.write(
-            course, student.name, student.assignment, student.notebook, fv.submission(student, release_nb, source_nb)
-        )
-    statuses = {
-        s.student: s for s in autograde.autograde(course, assignments=assignments, jobs=2, unisolated=bool(PROBLEM))
-    }
-    ungradable = {name: s.reason for name, s in statuses.items() if not s.graded}
+def graded(demo_batch):
+    """``{student name: {test grade_id: (score, reason, shown)}}`` of every variant, graded in the demo batch."""
+    course, statuses, _, _, _ = demo_batch
+    statuses = {(s.student, s.assignment): s for s in statuses}
+    found = {student.name: statuses.get((student.name, student.assignment)) for student in fv.STUDENTS}
+    ungradable = {name: s.reason if s else "not graded" for name, s in found.items() if not (s and s.graded)}
     assert not ungradable, ungradable
     return {student.name: cell_outcomes(course, student) for student in fv.STUDENTS}
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # starts kernels, nbgrader or builds
+# starts JupyterLab, once: the module's tests share one worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lab")]
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "course-test"
@@ -25,6 +26,7 @@ def free_port():
 
 HTTP_SECONDS = 120  # generous: the outcome does not depend on it (formgrader's first page took over 10 s under load)
 START_SECONDS = 300
+STOP_SECONDS = 120  # for the server to stop after SIGTERM before it is killed
 
 
 def get(port, path):
@@ -66,7 +68,11 @@ def lab(tmp_path_factory):
         yield port
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        try:
+            server.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         log.close()
 
 

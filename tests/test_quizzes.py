@@ -3,7 +3,8 @@
 Two students answer every quiz, and are graded in the same batch as the demo round trip
 (``demo_batch`` in conftest.py, so the quizzes are released and graded once): right answers written in
 other accepted forms (upper case, floats), and wrong answers (of the right form for even questions, of a
-wrong form for odd ones). The demo's bob submits the untouched release; alice the solved quizzes.
+wrong form for odd ones). The demo's bob submits the untouched release; alice the solved quizzes.  The same
+batch grades the quiz-key attack of tests/bad_submissions.py (``bs.quiz_fixtures``) with its two controls.
 """
 
 import ast
@@ -12,6 +13,7 @@ import math
 import re
 from collections import Counter
 
+import bad_submissions as bs
 import pytest
 from nbgrader.api import Gradebook
 
@@ -263,7 +265,8 @@ def test_release_holds_no_answer_key(graded):
 def test_every_quiz_submission_is_graded_not_ungradable(graded):
     _, statuses = graded  # the shared batch also holds test_pipeline's broken notebooks, in other assignments
     problems = [s.line() for (_, assignment), s in statuses.items() if assignment in QUIZZES and not s.graded]
-    assert len([a for _, a in statuses if a in QUIZZES]) == len(QUIZZES) * (3 + len(STUDENTS)), sorted(
+    attack = len(bs.quiz_fixtures(None, load(QUIZ_SOURCE)))  # on bs.QUIZ_ASSIGNMENT only
+    assert len([a for _, a in statuses if a in QUIZZES]) == len(QUIZZES) * (3 + len(STUDENTS)) + attack, sorted(
         statuses
     )  # alice, bob, carol too
     assert not problems, "\n".join(problems)
@@ -326,3 +329,47 @@ def test_number_accepts_ints_and_floats_only():
     for bad in (True, None, float("nan"), [1]):
         with pytest.raises(CheckFailure, match="answer_q2 should be a"):
             number(bad, name="answer_q2")
+
+
+# --- issue 17: quiz answer keys (the attack of tests/bad_submissions.py, graded in the demo batch) ---
+
+QUIZ_SOURCE = REPO_ROOT / "notebooks" / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK
+
+
+def add_key_attack(course):
+    """Submit the quiz-key attack and its controls for bs.QUIZ_ASSIGNMENT (called before the demo batch is graded)."""
+    released = load(course.release_dir / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK)
+    bs.write(course.submitted, bs.quiz_fixtures(released, load(QUIZ_SOURCE)), assignment=bs.QUIZ_ASSIGNMENT)
+
+
+@pytest.fixture
+def quiz_batch(demo_batch):
+    """``(course, {student: status}, {student: autograded notebook})`` of the quiz-key fixtures."""
+    course, statuses, _, _, _ = demo_batch
+    students = [f.student for f in bs.quiz_fixtures(None, load(QUIZ_SOURCE))]
+    paths = {s: course.autograded / s / bs.QUIZ_ASSIGNMENT / bs.QUIZ_NOTEBOOK for s in students}
+    graded = {s: load(path) for s, path in paths.items() if path.is_file()}
+    return course, {s.student: s for s in statuses if s.assignment == bs.QUIZ_ASSIGNMENT}, graded
+
+
+@pytest.mark.parametrize("fixture", bs.quiz_fixtures(None, load(QUIZ_SOURCE)), ids=lambda f: f.student)
+def test_quiz_outcome(quiz_batch, fixture):
+    """The hook that reads each test cell's source before it runs finds no key there: it scores like the blank quiz."""
+    _, statuses, graded = quiz_batch
+    status = statuses[fixture.student]
+    assert status.graded and status.score == fixture.score, status.line()
+    outputs = json.dumps([c.get("outputs", []) for c in graded[fixture.student]["cells"]])
+    assert bs.QUIZ_HOOK_SAW not in outputs, f"{fixture.student}: a key reached the kernel"
+
+
+def test_every_graded_quiz_answer_is_explained_after_grading(quiz_batch):
+    """The explanations are added outside the kernel, for blank, wrong and right answers alike."""
+    _, _, graded = quiz_batch
+    tests = [g for g in grade_cells(load(QUIZ_SOURCE)) if g.startswith("test_")]
+    for student, notebook in graded.items():
+        for c in notebook["cells"]:
+            if nbgrader_meta(c).get("grade_id") in tests:
+                text = "".join(
+                    "".join(o.get("text", "")) for o in c.get("outputs", []) if o.get("output_type") == "stream"
+                )
+                assert "Answer key: " in text, (student, nbgrader_meta(c)["grade_id"], text)

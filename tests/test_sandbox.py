@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import unprivileged
+from test_validate import course_config
 
 from grading.__main__ import main
 from grading.course import REPO_ROOT, copy_course
@@ -40,13 +41,7 @@ def test_the_kernel_is_the_sandbox_whatever_kernelspec_the_notebook_names(name):
 
 
 def test_nbgrader_autograde_uses_the_sandboxed_execute_preprocessor():
-    from traitlets.config import Config
-
-    config = Config()
-    exec(
-        compile((REPO_ROOT / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"),
-        {"get_config": lambda: config, "__file__": str(REPO_ROOT / "nbgrader_config.py")},
-    )
+    config = course_config()
     names = [
         p if isinstance(p, str) else f"{p.__module__}.{p.__name__}" for p in config.Autograde.autograde_preprocessors
     ]

@@ -9,12 +9,14 @@ import json
 
 import pytest
 from nbgrader.validator import Validator
+from traitlets.config import Config
 
 from grading.course import REPO_ROOT, copy_course
 from grading.notebook_cells import is_test_cell, load, nbgrader_meta, source_text
 from grading.pipeline import release, submissions
 
-pytestmark = pytest.mark.slow  # starts sandboxed kernels and nbgrader
+# one worker releases the course once (13 nbgrader runs) rather than each worker that takes one of these tests
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("validate")]  # starts kernels and nbgrader
 
 NOTEBOOKS = sorted(p.relative_to(REPO_ROOT / "notebooks") for p in (REPO_ROOT / "notebooks").glob("*/*.ipynb"))
 
@@ -26,10 +28,19 @@ def course(tmp_path_factory):
     return made
 
 
+def course_config():
+    """The course's nbgrader configuration, as JupyterLab's Validate reads it: its cell time limits (300 s a
+    cell, 60 s for the last outputs), not the validator's own 30 s and 4 s, which a busy machine overruns."""
+    config = Config()
+    path = REPO_ROOT / "nbgrader_config.py"
+    exec(compile(path.read_text(), str(path), "exec"), {"get_config": lambda: config, "__file__": str(path)})
+    return config
+
+
 def validate(notebook, folder, name):
     path = folder / name
     path.write_text(json.dumps(notebook))
-    return Validator().validate(str(path))
+    return Validator(config=course_config()).validate(str(path))
 
 
 # Solved notebooks whose test cells once left a value as output; every solved notebook is also checked with the

@@ -18,7 +18,8 @@ import pytest
 
 from course_utils import datasets
 
-pytestmark = pytest.mark.slow  # builds a wheel and a virtual environment
+# builds a wheel and a virtual environment, once: the module's tests share one worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "setup.py", "README.md", "course_utils", "grading", "data")
