@@ -26,7 +26,11 @@ def run(path, *, env=None, timeout=600):
     os.environ.update(single_thread_env(env))  # the kernel inherits the client's environment
     try:
         NotebookClient(
-            notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+            notebook,
+            timeout=timeout,
+            iopub_timeout=60,  # nbclient's 4 s to drain a cell's last outputs loses them on a busy machine
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
         ).execute()
     except CellExecutionError as exc:
         raise NotebookFailure(f"{path.name}: {str(exc)[-3000:]}") from exc
