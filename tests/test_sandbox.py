@@ -66,7 +66,7 @@ def test_without_a_sandbox_the_kernel_manager_refuses_and_says_how_to_fix_it(mon
 
 
 def test_make_autograde_refuses_without_a_sandbox(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(autograde, "probe", lambda: ("bubblewrap is not installed", {}))
+    monkeypatch.setattr(autograde, "probe_for_call", lambda: ("bubblewrap is not installed", {}, None))
     course = copy_course(tmp_path / "course")
     (course.submitted / "alice" / "week2_numpy_basics").mkdir(parents=True)
     with pytest.raises(sandbox.SandboxUnavailable):

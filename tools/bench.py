@@ -21,6 +21,7 @@ import ast
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -398,6 +399,7 @@ def main(argv=None):
     if args.students < 1:
         parser.error("--students must be at least 1")
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped bench still removes its cgroup
     tree = timing.TreeCpu.join(timing.CPUACCT / f"nn-bench-{os.getpid()}")
     if tree.group:
         os.environ[timing.CGROUP] = str(tree.group)
