@@ -11,9 +11,11 @@ sent to ``/dev/null``, enforces the wall clock and the CPU budget, and appends o
 file it was given: the budgets that held and why the kernel ended (``wall_clock``, ``cpu_time``,
 ``memory``), which the grader reads instead of anything the kernel printed.
 
-``python -I -m grading.sandbox.launcher --probe`` runs the same sandbox once with a self-check inside
-(not root, no capabilities, ``/etc/shadow`` and the course invisible, numpy importable) and prints
-the result as JSON; exit 0 when the sandbox works.
+``python -I -m grading.sandbox.launcher --probe [--keep FOLDER]`` runs the same sandbox once with a self-check
+inside (not root, no capabilities, ``/etc/shadow`` and the course invisible, numpy importable) and prints
+the result as JSON; exit 0 when the sandbox works.  The probe also builds matplotlib's font list in the
+sandbox (``--keep``: saved in FOLDER); every kernel of the grading call then finds it, read-only, in its
+``/tmp`` instead of building it again (0.5-0.6 s of CPU per notebook that imports pyplot).
 """
 
 import json
