@@ -17,6 +17,8 @@ DATA_DIR = PACKAGE_DIR / "data" if (PACKAGE_DIR / "data").is_dir() else COURSE_R
 def data_dir(default=None):
     """The folder the loaders read: ``$COURSE_DATA`` if set, else ``default`` or :data:`DATA_DIR`."""
     return Path(os.environ.get(DATA_ENV) or default or DATA_DIR)
+
+
 CAT_FILES = ("train_catvnoncat.h5", "test_catvnoncat.h5")
 CAT_ENV = "COURSE_CAT_DATA"
 

@@ -15,7 +15,7 @@ file it was given: the budgets that held and why the kernel ended (``wall_clock`
 inside (not root, no capabilities, ``/etc/shadow`` and the course invisible, numpy importable) and prints
 the result as JSON; exit 0 when the sandbox works.  The probe also builds matplotlib's font list in the
 sandbox (``--keep``: saved in FOLDER); every kernel of the grading call then finds it, read-only, in its
-``/tmp`` instead of building it again (0.5-0.6 s of CPU per notebook that imports pyplot).
+``/tmp`` instead of building it again (0.2-0.6 s of CPU per kernel that imports pyplot).
 """
 
 import json
@@ -39,7 +39,7 @@ MAX_NOTEBOOK_BYTES = 100 * 1000 * 1000
 FONT_LIST = re.compile(r"fontlist-v[0-9.]+\.json")  # matplotlib's font cache, in MPLCONFIGDIR (the kernel's /tmp)
 # ipykernel's kernel, which ends without the interpreter's teardown: once it has replied to the shutdown request,
 # close() delivers what its sockets still hold (as the exit handler it replaces would), then os._exit.  Tearing down
-# numpy, matplotlib and IPython module by module cost 0.2 s of CPU per notebook, for a process about to vanish.
+# numpy, matplotlib and IPython module by module cost 0.2-0.35 s of CPU per notebook, for a process about to vanish.
 KERNEL = """
 import os, sys
 from ipykernel.kernelapp import IPKernelApp
