@@ -13,7 +13,9 @@ gradebook) and verification (everything after nbgrader: check records, statuses,
 timestamps come from :mod:`bench_timing`, installed in the temporary course's configuration.
 Each assignment's cost is given as a multiple of the floor's, with the peak memory of one job
 (an nbgrader process and its kernel), the projected time for --project students with each JOBS
-and the speed-up.  The runs must give identical scores (exit 1 if not).
+and the speed-up.  CPU seconds, per notebook and per call, are those of the whole grading process tree,
+kernels included (:class:`bench_timing.TreeCpu`: a cpuacct cgroup where it can make one); on a shared
+machine they, not the wall time, say what grading costs.  The runs must give identical scores (exit 1 if not).
 """
 
 import argparse
