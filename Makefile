@@ -22,6 +22,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@# an optional jsonschema extra (via jupyter-events) that compiles grammars at every import of nbformat: 1.1-1.6 s
+	@# of CPU in every nbgrader and grading process; nothing here validates IRIs
+	$(PY) -m pip uninstall --quiet --yes rfc3987-syntax
 	touch $(STAMP)
 
 env: $(STAMP) ## create the virtual environment (.venv) with everything the course needs

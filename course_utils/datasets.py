@@ -17,7 +17,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .paths import COURSE_ROOT, DATA_DIR, DATA_ENV
+from .paths import CAT_ENV, CAT_FILES, DATA_DIR, DATA_ENV, cat_data_dir
 from .paths import data_dir as _default_data_dir
 
 Dataset = namedtuple("Dataset", "train_x train_y test_x test_y classes")
@@ -34,8 +34,6 @@ PLANAR_SETS = (
 )
 IMAGE_SETS = ("digits",)
 TABULAR_SETS = ("breast_cancer",)
-CAT_FILES = ("train_catvnoncat.h5", "test_catvnoncat.h5")
-CAT_ENV = "COURSE_CAT_DATA"
 
 
 class DatasetError(ValueError):
@@ -128,19 +126,6 @@ def load_tabular(name="breast_cancer", data_dir=None):
     """Table of features: ``train_x`` is ``(n_x, m)`` floats, ``train_y`` is ``(1, m)``."""
     path = _resolve(name, data_dir)
     return _as_columns(_read(path), path)
-
-
-def cat_data_dir(data_dir=None):
-    """Folder holding the classic cat / non-cat files, or ``None`` when they are nowhere to be found.
-
-    Looks in ``data_dir``, then ``$COURSE_CAT_DATA``, then ``<course>/data``, then the course's
-    sibling folder ``../shared/data``.
-    """
-    candidates = [data_dir, os.environ.get(CAT_ENV), DATA_DIR, COURSE_ROOT.parent / "shared" / "data"]
-    for folder in candidates:
-        if folder and all((Path(folder) / name).is_file() for name in CAT_FILES):
-            return Path(folder)
-    return None
 
 
 def load_cat_data(data_dir=None):

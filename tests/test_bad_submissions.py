@@ -505,13 +505,14 @@ def test_nothing_the_kernel_writes_reaches_autograded(graded):
             assert not (folder / bs.NOTEBOOK).is_symlink()
     victim = load(course.autograded / bs.VICTIM / bs.ASSIGNMENT / bs.NOTEBOOK)
     assert bs.MARKER not in str(victim), "the victim's graded notebook was overwritten"
-    assert "MB written in /tmp 256" not in output_of(graded, "disk_fill")
     written = {
         line.split()[-2]: int(line.split()[-1])
         for line in output_of(graded, "disk_fill").splitlines()
         if "MB written" in line
     }
-    assert len(written) == 3 and max(written.values()) < 260 and written["/filler"] == 0, written
+    # 400 MB tried in each; the tmpfs caps (256 MiB) hold.  /tmp may fill to the last MiB: nothing else is
+    # written there (matplotlib's font list is a read-only copy bound in, not a file of the tmpfs)
+    assert len(written) == 3 and max(written.values()) <= 256 and written["/filler"] == 0, written
 
 
 @pytest.mark.skipif(not SANDBOX, reason=NO_SANDBOX)

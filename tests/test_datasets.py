@@ -2,7 +2,7 @@ import h5py
 import numpy as np
 import pytest
 
-from course_utils import datasets
+from course_utils import datasets, paths
 from course_utils.datasets import DatasetError
 
 
@@ -76,8 +76,8 @@ def test_not_hdf5_is_reported(tmp_path):
 
 
 def test_missing_cat_files_explain_where_to_put_them(tmp_path, monkeypatch):
-    monkeypatch.setattr(datasets, "COURSE_ROOT", tmp_path / "course")
-    monkeypatch.setattr(datasets, "DATA_DIR", tmp_path / "course" / "data")
+    monkeypatch.setattr(paths, "COURSE_ROOT", tmp_path / "course")  # cat_data_dir lives in paths (no NumPy there)
+    monkeypatch.setattr(paths, "DATA_DIR", tmp_path / "course" / "data")
     monkeypatch.delenv(datasets.CAT_ENV, raising=False)
     assert datasets.cat_data_dir() is None
     with pytest.raises(DatasetError, match=datasets.CAT_ENV):

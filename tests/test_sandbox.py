@@ -3,6 +3,7 @@
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -62,7 +63,7 @@ def test_without_a_sandbox_the_kernel_manager_refuses_and_says_how_to_fix_it(mon
 
 
 def test_make_autograde_refuses_without_a_sandbox(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(autograde, "probe", lambda: ("bubblewrap is not installed", {}))
+    monkeypatch.setattr(autograde, "probe_for_call", lambda: ("bubblewrap is not installed", {}, None))
     course = copy_course(tmp_path / "course")
     (course.submitted / "alice" / "week2_numpy_basics").mkdir(parents=True)
     with pytest.raises(sandbox.SandboxUnavailable):
@@ -145,3 +146,53 @@ def test_a_course_under_tmp_stays_visible_under_the_sandbox_s_own_tmp():
     # and the folders leading to it are not the kernel's to write in (as an ordinary user it owns them)
     assert args.index("/tmp/clone") > tmp and args[args.index("/tmp/clone") - 1] == "--tmpfs"
     assert args[args.index("/tmp/clone", args.index("--ro-bind")) - 1] == "--remount-ro"
+
+
+FONTS_INSIDE = r"""
+import json, os, sys
+name = sys.argv[1]
+try:
+    open(f"/tmp/{name}", "a").close()
+    writable = True
+except OSError:
+    writable = False
+import matplotlib.font_manager as fm
+print(json.dumps({"writable": writable, "tmp": sorted(os.listdir("/tmp")), "fonts": len(fm.fontManager.ttflist)}))
+"""
+
+
+def _run_in_sandbox(runtime, settings, inside):
+    """``(stdout, stderr)`` of ``inside`` run in the kernel's sandbox (budgets in a forked child, as the probe)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        from grading.sandbox import launcher
+
+        argv, fds, limits, _ = launcher.command(runtime, settings, inside)
+        done = subprocess.run(argv, pass_fds=fds, capture_output=True, text=True, timeout=300)
+        if limits.cgroup:
+            limits.cgroup.kill()
+            limits.cgroup.remove()
+        os.write(write, json.dumps([done.stdout, done.stderr]).encode())
+        os._exit(0)
+    os.close(write)
+    chunks = iter(lambda: os.read(read, 1 << 16), b"")
+    data = b"".join(chunks)
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+@pytest.mark.skipif(bool(PROBLEM), reason=NO_SANDBOX)
+def test_the_probe_s_font_list_reaches_each_kernel_read_only_and_matplotlib_does_not_build_it_again():
+    with tempfile.TemporaryDirectory() as keep, tempfile.TemporaryDirectory() as runtime:
+        problem, found = probe([], keep)
+        assert not problem and found["font_list"] and Path(found["font_list"]).parent == Path(keep)
+        name = Path(found["font_list"]).name
+        before = Path(found["font_list"]).read_bytes()
+        out, err = _run_in_sandbox(
+            Path(runtime), {"font_list": found["font_list"]}, [sys.executable, "-I", "-c", FONTS_INSIDE, name]
+        )
+        seen = json.loads(out.strip().splitlines()[-1])
+        assert seen["writable"] is False and name in seen["tmp"] and seen["fonts"] > 0
+        assert err == "", err  # a rebuild would fail to save over the read-only copy, and say so on stderr
+        assert Path(found["font_list"]).read_bytes() == before

@@ -13,15 +13,17 @@ gradebook) and verification (everything after nbgrader: check records, statuses,
 timestamps come from :mod:`bench_timing`, installed in the temporary course's configuration.
 Each assignment's cost is given as a multiple of the floor's, with the peak memory of one job
 (an nbgrader process and its kernel), the projected time for --project students with each JOBS
-and the speed-up.  The runs must give identical scores (exit 1 if not).
+and the speed-up.  CPU seconds, per notebook and per call, are those of the whole grading process tree,
+kernels included (:class:`bench_timing.TreeCpu`: a cpuacct cgroup where it can make one); on a shared
+machine they, not the wall time, say what grading costs.  The runs must give identical scores (exit 1 if not).
 """
 
 import argparse
 import ast
 import json
 import os
-import resource
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -148,6 +150,7 @@ class MemorySampler:
 
     def __init__(self, interval=0.25):
         self.interval, self.peaks, self._stop = interval, defaultdict(int), threading.Event()
+        self.cpu = 0.0  # this sampler's own CPU seconds: measuring, not grading
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self):
@@ -159,6 +162,13 @@ class MemorySampler:
         self._thread.join()
 
     def _run(self):
+        start = time.thread_time()
+        try:
+            self._sample()
+        finally:
+            self.cpu = time.thread_time() - start
+
+    def _sample(self):
         me = os.getpid()
         while not self._stop.wait(self.interval):
             parent, rss = {}, {}
@@ -192,28 +202,23 @@ def read_log(path):
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def cpu_seconds(who):
-    """User and system CPU seconds of this process (``RUSAGE_SELF``) or of its waited-for children."""
-    usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
-
-
-def grade_one(course, assignment, jobs, log_dir, folder):
+def grade_one(course, assignment, jobs, log_dir, folder, tree):
     """Autograde one assignment for the whole class; the wall and CPU time, statuses and the split of the time.
 
-    CPU is that of the whole process tree: nbgrader processes and their kernels are waited for, so their
-    seconds arrive in ``RUSAGE_CHILDREN``; the sandbox probe, staging and reports run in this process.
+    CPU is that of the whole process tree (``tree``, a :class:`bench_timing.TreeCpu`): this process (the
+    sandbox probe, staging, reports), the nbgrader processes and their kernels; the memory sampler's own
+    CPU is left out.
     """
     log = log_dir / f"{assignment}-jobs{jobs}-{len(list(log_dir.iterdir()))}.jsonl"
     os.environ[timing.LOG] = str(log)
     try:
         with MemorySampler() as memory:
-            cpu_before = cpu_seconds(resource.RUSAGE_SELF), cpu_seconds(resource.RUSAGE_CHILDREN)
+            cpu_before, rusage_before = tree.seconds(), timing.TreeCpu().seconds()
             start = time.time()
             statuses = autograde(course, [assignment], jobs=jobs, references=folder)
             end = time.time()
-            cpu_self = cpu_seconds(resource.RUSAGE_SELF) - cpu_before[0]
-            cpu_children = cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before[1]
+            cpu_after, rusage_after = tree.seconds(), timing.TreeCpu().seconds()
+        cpu = cpu_after - cpu_before - memory.cpu
     finally:
         del os.environ[timing.LOG]
     events = read_log(log)
@@ -245,7 +250,8 @@ def grade_one(course, assignment, jobs, log_dir, folder):
         "kernel": sum(e["kernel_start"] + e["kernel_stop"] for e in executes),
         "cells": sum(e["cells_seconds"] for e in executes),
         "verify": verifying,
-        "cpu": cpu_self + cpu_children,
+        "cpu": cpu,
+        "cpu_rusage": rusage_after - rusage_before - memory.cpu,  # what getrusage saw: kernels may be missing
         "cpu_notebooks": sum(n.get("cpu", 0.0) for n in notebooks),
         "preprocessors": dict(preprocessors),
         "overhead": overhead,
@@ -257,7 +263,7 @@ def grade_one(course, assignment, jobs, log_dir, folder):
 def average(first, second):
     """The mean of two runs of one assignment (numbers averaged, peaks the larger, statuses the second's)."""
     merged = dict(second)
-    for key in ("wall", "kernel", "cells", "verify", "overhead", "cpu", "cpu_notebooks"):
+    for key in ("wall", "kernel", "cells", "verify", "overhead", "cpu", "cpu_rusage", "cpu_notebooks"):
         merged[key] = (first[key] + second[key]) / 2
     merged["peak_mb"] = max(first["peak_mb"], second["peak_mb"])
     merged["preprocessors"] = {
@@ -314,15 +320,18 @@ def report(runs, assignments, students, target):
         for seconds, index, line in serial[assignment]["slowest"]:
             print(f"  {assignment:<36} cell {index:>3} {seconds:6.2f} s  {line}")
 
-    print("\nCPU seconds of the process tree (nbgrader processes, kernels, this process), per autograde call:")
-    header = f"{'assignment':<36} {'JOBS':>4} {'wall s':>7} {'CPU s':>7} {'CPU/nb':>7} {'fixed CPU':>9}"
+    print(
+        "\nCPU seconds of the process tree (nbgrader processes, kernels, this process), per autograde call "
+        "(rusage: what getrusage self+children saw):"
+    )
+    header = f"{'assignment':<36} {'JOBS':>4} {'wall s':>7} {'CPU s':>7} {'rusage':>7} {'CPU/nb':>7} {'fixed CPU':>9}"
     print(header)
     print("-" * len(header))
     for jobs, by_assignment in runs.items():
         for assignment in assignments + [FLOOR]:
             run = by_assignment[assignment]
             print(
-                f"{assignment:<36} {jobs:>4} {run['wall']:7.1f} {run['cpu']:7.1f} "
+                f"{assignment:<36} {jobs:>4} {run['wall']:7.1f} {run['cpu']:7.1f} {run['cpu_rusage']:7.1f} "
                 f"{run['cpu_notebooks'] / max(run['notebooks'], 1):7.2f} {run['cpu'] - run['cpu_notebooks']:9.1f}"
             )
     floor_cpu = floor["cpu_notebooks"] / max(floor["notebooks"], 1)
@@ -392,6 +401,19 @@ def main(argv=None):
     if args.students < 1:
         parser.error("--students must be at least 1")
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped bench still removes its cgroup
+    tree = timing.TreeCpu.join(timing.CPUACCT / f"nn-bench-{os.getpid()}")
+    if tree.group:
+        os.environ[timing.CGROUP] = str(tree.group)
+    try:
+        return run(args, parser, tree)
+    finally:
+        os.environ.pop(timing.CGROUP, None)
+        tree.leave()
+
+
+def run(args, parser, tree):
+    """Set up the simulated class in a temporary course, grade it once per JOBS, report; the exit status."""
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
         course = copy_course(Path(tmp) / "course")
         assignments = args.assignments or course.assignments()
@@ -410,7 +432,8 @@ def main(argv=None):
         notebooks = sum(len(course.notebooks(a)) for a in assignments)
         print(
             f"{args.students} students x {notebooks} notebook(s) in {len(assignments)} assignment(s): "
-            f"{', '.join(assignments)}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the start"
+            f"{', '.join(assignments)}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the start; "
+            f"CPU seconds from {tree.method}"
         )
         simulate_class(course, assignments + [FLOOR], args.students)
         pristine = Path(tmp) / "gradebook-after-release.db"
@@ -426,9 +449,9 @@ def main(argv=None):
             statuses = []
             # The floor is graded before and after the course and the two averaged: the load of a
             # shared machine drifts during a run.
-            before = grade_one(course, FLOOR, jobs, logs, folder)
+            before = grade_one(course, FLOOR, jobs, logs, folder, tree)
             for assignment in assignments + [FLOOR]:
-                runs[jobs][assignment] = grade_one(course, assignment, jobs, logs, folder)
+                runs[jobs][assignment] = grade_one(course, assignment, jobs, logs, folder, tree)
                 statuses += runs[jobs][assignment]["statuses"]
             runs[jobs][FLOOR] = average(before, runs[jobs][FLOOR])
             graded.append((jobs, statuses))

@@ -6,7 +6,7 @@ temporary course's ``nbgrader_config.py``; the real course never calls it).  Whe
 
 - ``process``: when this nbgrader process started and (at exit) ended;
 - ``notebook``: one autograded notebook, both of nbgrader's passes (sanitize, then autograde), with the CPU
-  seconds this process and its waited-for children (the notebook's kernel) spent on it;
+  seconds this process and its descendants (the notebook's kernel included) spent on it (:class:`TreeCpu`);
 - ``preprocessor``: the seconds of each preprocessor of each pass, by class name;
 - ``execute``: the Execute preprocessor split into starting the kernel (until its first cell),
   running the cells (each one's seconds, with the first line of its source) and stopping it, and
@@ -21,10 +21,66 @@ import os
 import resource
 import threading
 import time
+from pathlib import Path
 
 LOG = "COURSE_TIMING_LOG"
+CGROUP = "COURSE_TIMING_CGROUP"  # the benchmark's cpuacct group; each nbgrader process makes a child of it
+CPUACCT = Path("/sys/fs/cgroup/cpuacct")
 _lock = threading.Lock()
 _installed = False
+_tree = None
+
+
+class TreeCpu:
+    """CPU seconds of a process and of every process it starts, whoever reaps them.
+
+    ``RUSAGE_CHILDREN`` counts a descendant only when each process above it waited for it: a kernel killed
+    with its sandbox (the launcher kills the kernel's cgroup, bubblewrap's pid-namespace init dies first) is
+    lost, and the benchmark then showed too little CPU.  A cgroup v1 ``cpuacct`` group counts every task in it
+    and in its child groups, and a child process stays in its parent's group unless moved: the launcher moves
+    kernels in the ``memory``, ``pids`` and ``cpu`` hierarchies only, so where ``cpuacct`` is a hierarchy of its
+    own (and this process may write it: root), the group of a process holds its whole tree, kernels included.
+    Elsewhere (cgroup v2, ``cpu,cpuacct`` mounted together, no write access) it falls back to ``RUSAGE_SELF``
+    + ``RUSAGE_CHILDREN`` and says so in :attr:`method`.
+    """
+
+    def __init__(self, group=None):
+        self.group = group
+        self.method = (
+            "cgroup v1 cpuacct (whole process tree)" if group else "getrusage self+children (kernels may be missed)"
+        )
+
+    @classmethod
+    def join(cls, folder):
+        """Make ``folder`` a cpuacct group and move this process into it; the fallback when that cannot be done."""
+        if not (CPUACCT / "cpuacct.usage").is_file() or CPUACCT.resolve() == (CPUACCT.parent / "cpu").resolve():
+            return cls()
+        try:
+            folder.mkdir(exist_ok=True)
+            (folder / "cgroup.procs").write_text(str(os.getpid()))
+        except OSError:
+            return cls()
+        return cls(folder)
+
+    def seconds(self):
+        if self.group:
+            return int((self.group / "cpuacct.usage").read_text()) / 1e9
+        return sum(
+            usage.ru_utime + usage.ru_stime
+            for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+        )
+
+    def leave(self):
+        """Move this process back to the root group and remove the (then empty) groups below and at ``group``."""
+        if not self.group:
+            return
+        (CPUACCT / "cgroup.procs").write_text(str(os.getpid()))
+        for folder in sorted(self.group.rglob("*"), key=lambda p: -len(p.parts)) + [self.group]:
+            if folder.is_dir():
+                try:
+                    folder.rmdir()
+                except OSError:
+                    pass
 
 
 def _write(path, record):
@@ -92,11 +148,8 @@ def _time_cells(path, execute):
 
 
 def _cpu():
-    """CPU seconds (user and system) of this process and of its children that have been waited for."""
-    return sum(
-        usage.ru_utime + usage.ru_stime
-        for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
-    )
+    """CPU seconds of this nbgrader process and its whole tree, kernels included (:class:`TreeCpu`)."""
+    return _tree.seconds()
 
 
 def _process_start():
@@ -117,6 +170,9 @@ def install(config=None):
     if not path or _installed:  # nbgrader may load the same configuration file twice
         return
     _installed = True
+    global _tree
+    group = os.environ.get(CGROUP)
+    _tree = TreeCpu.join(Path(group) / f"p{os.getpid()}") if group else TreeCpu()
     from nbgrader.converters.autograde import Autograde
     from nbgrader.preprocessors import Execute
 

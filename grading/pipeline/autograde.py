@@ -32,7 +32,7 @@ from grading.course import NBGRADER_FILES
 from grading.pipeline.progress import Progress
 from grading.recording import require_current
 from grading.sandbox import bwrap as sandbox
-from grading.sandbox.kernel_manager import probe
+from grading.sandbox.kernel_manager import probe, probe_for_call
 
 
 @dataclass
@@ -351,7 +351,8 @@ def autograde(
     ``references`` (the folder the verification reads: the repository's unless another is given) is
     missing or out of date.
     """
-    problem, enforced = sandbox_problem()
+    problem, found, verdict = probe_for_call()  # once per call: nbgrader's processes read the verdict
+    enforced = found.get("enforced", {})
     if problem and not unisolated:
         raise sandbox.SandboxUnavailable(sandbox.how_to_fix(problem))
     work, problems, refused = [], {}, {}
@@ -379,7 +380,7 @@ def autograde(
     course.reports.mkdir(parents=True, exist_ok=True)
     for assignment in {assignment for assignment, _ in work}:
         (course.reports / f"autograde_{assignment}.log").unlink(missing_ok=True)
-    arguments = [f"--Execute.timeout={timeout}"] if timeout else []
+    arguments = [f"--SandboxedKernelManager.verdict={verdict}"] + ([f"--Execute.timeout={timeout}"] if timeout else [])
     if Path(references) != REFERENCES:
         arguments.append(f"--VerifyChecks.references_directory={references}")
     if wall_seconds:

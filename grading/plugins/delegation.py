@@ -11,23 +11,29 @@ Demo cells of a notebook must not need its twins.
 """
 
 import ast
-import importlib
 import pkgutil
+from pathlib import Path
 
 import course_utils
 from grading.notebook_cells import nbgrader_meta, source_text
 
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 REFUSED = "from course_utils.twins import TwinRefused as _TwinRefused\nraise _TwinRefused({name!r})\n"
 
 
 def twins():
-    """``{function name: [module names]}`` of the public functions ``course_utils`` defines."""
+    """``{function name: [module names]}`` of the public functions (and classes) ``course_utils`` defines.
+
+    Read from the modules' sources, not imported: importing every module loaded matplotlib and h5py into each
+    nbgrader process (0.65 s of CPU) just to list names.
+    """
     found = {}
-    for info in pkgutil.iter_modules(course_utils.__path__):
-        module = importlib.import_module(f"course_utils.{info.name}")
-        for name, value in vars(module).items():
-            if callable(value) and not name.startswith("_") and getattr(value, "__module__", "") == module.__name__:
-                found.setdefault(name, []).append(module.__name__)
+    package = Path(course_utils.__file__).resolve().parent
+    for info in pkgutil.iter_modules([str(package)]):
+        tree = ast.parse((package / f"{info.name}.py").read_text())
+        for node in tree.body:
+            if isinstance(node, DEFINITIONS) and not node.name.startswith("_"):
+                found.setdefault(node.name, []).append(f"course_utils.{info.name}")
     return found
 
 

@@ -28,8 +28,7 @@ import sys
 from pathlib import Path
 
 import course_utils
-from course_utils.datasets import cat_data_dir
-from course_utils.paths import DATA_DIR
+from course_utils.paths import DATA_DIR, cat_data_dir
 
 SANDBOX_UID = 61184  # first uid (and gid) of the kernels when grading runs as root (no entry in /etc/passwd needed)
 SANDBOX_UIDS = 256  # kernels alive at once on the machine, each with a uid of its own (grading.sandbox.uids)

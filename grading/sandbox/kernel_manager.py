@@ -9,6 +9,7 @@ work on this machine, starting a kernel fails with a message that says how to fi
 ``allow_unisolated`` was set on purpose.
 """
 
+import atexit
 import json
 import os
 import shutil
@@ -28,10 +29,11 @@ from grading.sandbox.launcher import SETTINGS
 _DEFAULT = budgets.Budget()
 
 
-def probe():
-    """``(problem, found)`` of ``python -I -m grading.sandbox.launcher --probe`` (empty ``problem``: it works)."""
+def probe(keep=None):
+    """``(problem, found)`` of ``python -I -m grading.sandbox.launcher --probe`` (empty ``problem``: it works);
+    with ``keep`` (a folder), the font list the probe built is saved there (``found["font_list"]``)."""
     done = subprocess.run(
-        [sys.executable, "-I", "-m", "grading.sandbox.launcher", "--probe"],
+        [sys.executable, "-I", "-m", "grading.sandbox.launcher", "--probe", *(["--keep", str(keep)] if keep else [])],
         capture_output=True,
         text=True,
         cwd="/",
@@ -42,6 +44,29 @@ def probe():
     except ValueError:
         return f"the sandbox probe failed: {(done.stderr or done.stdout).strip()[-300:]}", {}
     return found.get("problem", ""), found
+
+
+def _scratch():
+    """A folder of this process for the probes' verdicts and font lists, removed when the process ends."""
+    global _SCRATCH
+    if _SCRATCH is None:
+        _SCRATCH = tempfile.mkdtemp(prefix="grading-probes-")
+        atexit.register(shutil.rmtree, _SCRATCH, True)
+    return _SCRATCH
+
+
+_SCRATCH = None
+
+
+def probe_for_call():
+    """``(problem, found, path)``: probe once for a whole grading call.  The verdict, with the font list the probe
+    built, is saved in ``path`` (a JSON file), which every nbgrader process of the call reads
+    (``SandboxedKernelManager.verdict``) instead of probing again."""
+    folder = Path(tempfile.mkdtemp(prefix="probe-", dir=_scratch()))
+    problem, found = probe(folder)
+    path = folder / "verdict.json"
+    path.write_text(json.dumps({**found, "problem": problem}))
+    return problem, found, path
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -69,6 +94,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         help="{course_utils module: [function names]} that refuse to run in this kernel (the twins of "
         "the graded exercises; set by SandboxedExecute)"
     )
+    verdict = Unicode(
+        "", help="The probe's verdict for this grading call (a file from probe_for_call): read instead of probing"
+    ).tag(config=True)
     allow_unisolated = Bool(
         False, help="Grade WITHOUT isolation when the sandbox does not work (trusted code only)"
     ).tag(config=True)
@@ -94,7 +122,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _unisolated(self):
         """False when the sandbox works; True when it does not and unisolated grading was allowed; else raise."""
         if SandboxedKernelManager._verdict is None:
-            SandboxedKernelManager._verdict = probe()
+            SandboxedKernelManager._verdict = self._probe()
         problem = SandboxedKernelManager._verdict[0]
         if not problem:
             return False
@@ -102,6 +130,12 @@ class SandboxedKernelManager(AsyncKernelManager):
             raise sandbox.SandboxUnavailable(sandbox.how_to_fix(problem))
         self.log.warning("GRADING WITHOUT ISOLATION (SandboxedKernelManager.allow_unisolated): %s", problem)
         return True
+
+    def _probe(self):
+        if self.verdict:
+            found = json.loads(Path(self.verdict).read_text())
+            return found.get("problem", ""), found
+        return probe(_scratch())
 
     async def _async_pre_start_kernel(self, **kw):
         unisolated = self._unisolated()
@@ -124,6 +158,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                     "report": self.report,
                     "unisolated": unisolated,
                     "twins": self.twins,
+                    "font_list": SandboxedKernelManager._verdict[1].get("font_list"),
                 }
             )
         )

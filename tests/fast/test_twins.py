@@ -50,3 +50,24 @@ def test_the_launcher_binds_the_copy_read_only_over_the_module_and_its_compiled_
             os.close(fd)
     with pytest.raises(ValueError, match="no course_utils module"):
         launcher.overlays({"course_utils.../grading": ["x"]})
+
+
+def test_the_twins_are_read_from_the_sources_every_public_function_without_importing_the_modules():
+    import importlib
+    import json
+    import pkgutil
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys; from grading.plugins.delegation import twins\n"
+        "print(json.dumps([twins(), list(sys.modules)]))"
+    )
+    found, modules = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout)
+    assert "matplotlib" not in modules and "numpy" not in modules and "h5py" not in modules
+    for info in pkgutil.iter_modules(course_utils.__path__):
+        module = importlib.import_module(f"course_utils.{info.name}")
+        for name, value in vars(module).items():
+            if callable(value) and not name.startswith("_") and getattr(value, "__code__", None) is not None:
+                if value.__module__ == module.__name__:
+                    assert module.__name__ in found.get(name, []), f"{module.__name__}.{name} is missing"
