@@ -1,8 +1,11 @@
 """Fixtures of the real-browser tests (`make test-browser`): headless Chromium from Debian's packages."""
 
+import contextlib
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -74,6 +77,24 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_hub(class_file, port, env, log):
+    """``make hub``'s server for ``class_file``, started and answering on ``port``, stopped on exit."""
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "deploy" / "hub.py"), "--class", str(class_file)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/hub/api", process, log, timeout=600, any_status=False)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
 
 def wait_http(url, process, log, timeout=90, any_status=True):

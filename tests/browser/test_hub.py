@@ -25,7 +25,7 @@ from nbgrader.api import Gradebook
 from grading.notebook_cells import grade_cells, load, nbgrader_meta
 from grading.pipeline import submissions
 
-from .conftest import ROOT, free_port, wait_http
+from .conftest import ROOT, free_port, running_hub
 from .test_student_lab import ASSIGNMENT, NOTEBOOK, SIGMOID, SIGMOID_CELL
 
 INSTRUCTOR, GRADER, FULL, PART = "nntest-instructor", "nntest-grader", "nntest-ada", "nntest-ben"
@@ -76,47 +76,38 @@ def hub():
         capture_output=True,
     )
     log = base / "hub.log"
-    with open(log, "w") as output:
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "deploy" / "hub.py"), "--class", str(class_file)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        wait_http(f"http://127.0.0.1:{port}/hub/api", process, log, timeout=120, any_status=False)
-        # The lecturer imports the class list into the running hub, as root (Moodle's column names).
-        (base / "students.csv").write_text(ROSTER)
-        imported = subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "deploy" / "roster.py"),
-                str(base / "students.csv"),
-                "--class",
-                str(class_file),
-            ],
-            capture_output=True,
-            text=True,
-        )
-        assert imported.returncode == 0, imported.stdout + imported.stderr
-        passwords = base / "state" / "initial_passwords.csv"
-        assert os.stat(passwords).st_mode & 0o777 == 0o600 and os.stat(passwords).st_uid == 0
-        with open(passwords, newline="") as handle:
-            passwords = {row["user"]: row["initial_password"] for row in csv.DictReader(handle)}
-        assert set(passwords) == {INSTRUCTOR, GRADER, FULL, PART}
-        yield {
-            "url": f"http://127.0.0.1:{port}",
-            "exchange": exchange,
-            "log": log,
-            "course": home(INSTRUCTOR) / "nn-from-scratch",
-            "make": ["make", "-C", str(home(INSTRUCTOR) / "nn-from-scratch")],
-            "env": [f"COURSE_EXCHANGE={exchange}", f"VENV={HUB_ENV}"],
-            "passwords": passwords,
-            "state": base / "state",
-        }
+        with running_hub(class_file, port, env, log):
+            # The lecturer imports the class list into the running hub, as root (Moodle's column names).
+            (base / "students.csv").write_text(ROSTER)
+            imported = subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "deploy" / "roster.py"),
+                    str(base / "students.csv"),
+                    "--class",
+                    str(class_file),
+                ],
+                capture_output=True,
+                text=True,
+            )
+            assert imported.returncode == 0, imported.stdout + imported.stderr
+            passwords = base / "state" / "initial_passwords.csv"
+            assert os.stat(passwords).st_mode & 0o777 == 0o600 and os.stat(passwords).st_uid == 0
+            with open(passwords, newline="") as handle:
+                passwords = {row["user"]: row["initial_password"] for row in csv.DictReader(handle)}
+            assert set(passwords) == {INSTRUCTOR, GRADER, FULL, PART}
+            yield {
+                "url": f"http://127.0.0.1:{port}",
+                "exchange": exchange,
+                "log": log,
+                "course": home(INSTRUCTOR) / "nn-from-scratch",
+                "make": ["make", "-C", str(home(INSTRUCTOR) / "nn-from-scratch")],
+                "env": [f"COURSE_EXCHANGE={exchange}", f"VENV={HUB_ENV}"],
+                "passwords": passwords,
+                "state": base / "state",
+            }
     finally:
-        process.terminate()
-        process.wait(timeout=60)
         shutil.rmtree(base, ignore_errors=True)
 
 

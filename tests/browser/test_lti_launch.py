@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -20,7 +19,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .conftest import ROOT, free_port, wait_http
+from .conftest import free_port, running_hub
 
 jwt = pytest.importorskip("jwt")
 requests = pytest.importorskip("requests")
@@ -93,19 +92,10 @@ def lti_hub():
     )
     env = dict(os.environ, COURSE_EXCHANGE=str(base / "exchange"))
     log = base / "hub.log"
-    with open(log, "w") as output:
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "deploy" / "hub.py"), "--class", str(class_file)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        wait_http(f"http://127.0.0.1:{port}/hub/api", process, log, timeout=600, any_status=False)
-        yield f"http://127.0.0.1:{port}", platform, log
+        with running_hub(class_file, port, env, log):
+            yield f"http://127.0.0.1:{port}", platform, log
     finally:
-        process.terminate()
-        process.wait(timeout=60)
         platform.server.shutdown()
         shutil.rmtree(base, ignore_errors=True)
         subprocess.run(["userdel", "--remove", STUDENT], capture_output=True)
