@@ -107,7 +107,7 @@ def histogram(shares, title):
 def exercise_bars(names, shares, findings):
     """Share of graded submissions passing each test cell, the hardest on top, the top finding beside it."""
     row, left, bar_w = 22, max(8 * max(len(n) for n in names), 60) + 10, 260
-    width, height = left + bar_w + 330, row * len(names) + 44
+    width, height = left + bar_w + 430, row * len(names) + 44
     body = [_text(8, 16, "Students who got each exercise, hardest first", weight="bold")]
     for k, (name, share, finding) in enumerate(zip(names, shares, findings)):
         y = 28 + k * row
@@ -115,7 +115,7 @@ def exercise_bars(names, shares, findings):
         body.append(_text(left - 6, y + 14, name, "end"))
         body.append(f'<rect x="{left}" y="{y + 3}" width="{bar_w}" height="{row - 6}" fill="#eef1f4"/>')
         body.append(f'<rect x="{left}" y="{y + 3}" width="{bar_w * share:.1f}" height="{row - 6}" fill="{colour}"/>')
-        label = f"{share:.0%}" + (f"  {finding}" if finding else "")
+        label = f"{share:.0%} got it" + (f"; most often missed by: {finding}" if finding and share < 1 else "")
         body.append(_text(left + bar_w + 6, y + 14, label, size=10))
     return embed_svg(_svg(width, height, "".join(body)), "Bar chart: share of students who got each exercise")
 
