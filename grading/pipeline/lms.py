@@ -28,6 +28,12 @@ class FormatError(ValueError):
     """An unknown export format; the message names the known ones."""
 
 
+def _text(value):
+    """A name or e-mail as a spreadsheet cell that stays text: one starting like a formula gets a leading ``'``
+    (a student may choose their name on the platform; the lecturer may open the file in a spreadsheet)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def roster(course):
     """``[{id, first_name, last_name, email, lms_user_id}]`` of the gradebook's students, sorted by id."""
     with Gradebook(course.gradebook_url) as gradebook:
@@ -65,10 +71,10 @@ def export(course, fmt, assignments=None, students=None):
             for p in people:
                 name = ", ".join(x for x in (p["last_name"], p["first_name"]) if x) or p["id"]
                 cells = [scores.get((p["id"], a), "") for a in columns]
-                writer.writerow([name, p["lms_user_id"], p["id"], p["email"], "", *cells])
+                writer.writerow([*map(_text, (name, p["lms_user_id"], p["id"], p["email"])), "", *cells])
         else:
             writer.writerow(["First name", "Last name", "ID number", "Email address", *columns])
             for p in people:
                 cells = [scores.get((p["id"], a), "") for a in columns]
-                writer.writerow([p["first_name"], p["last_name"], p["id"], p["email"], *cells])
+                writer.writerow([*map(_text, (p["first_name"], p["last_name"], p["id"], p["email"])), *cells])
     return path
