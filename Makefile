@@ -18,13 +18,15 @@ SELECT = $(if $(ASSIGNMENTS),--assignments $(ASSIGNMENTS)) $(if $(STUDENTS),--st
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# An optional jsonschema extra (via jupyter-events) that compiles grammars at every import of nbformat: 1.1-1.6 s of
+# CPU in every nbgrader and grading process; nothing here validates IRIs.  Every `pip install` brings it back.
+DROP_SLOW_IMPORTS = $(PY) -m pip uninstall --quiet --yes rfc3987-syntax
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	@# an optional jsonschema extra (via jupyter-events) that compiles grammars at every import of nbformat: 1.1-1.6 s
-	@# of CPU in every nbgrader and grading process; nothing here validates IRIs
-	$(PY) -m pip uninstall --quiet --yes rfc3987-syntax
+	$(DROP_SLOW_IMPORTS)
 	touch $(STAMP)
 
 env: $(STAMP) ## create the virtual environment (.venv) with everything the course needs
@@ -101,6 +103,7 @@ roster: $(STAMP) ## (as root) import the class list FILE=students.csv (LMS expor
 
 $(VENV)/.browser: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,browser]'
+	$(DROP_SLOW_IMPORTS)
 	touch $@
 
 test-browser: $(VENV)/.browser ## real-browser tests in headless Chromium (apt install chromium chromium-driver): a student in Lab, a class on the hub

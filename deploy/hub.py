@@ -96,6 +96,7 @@ def build_env(env, python):
         print(f"installing the course package from {REPO} into {env}")
         run(env / "bin" / "python", "-m", "pip", "install", "--quiet", f"{REPO}[hub]")
         run(env / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(REPO))
+        run(env / "bin" / "python", "-m", "pip", "uninstall", "--quiet", "--yes", "rfc3987-syntax")  # see Makefile
         stamp.write_text(digest)
     proxy = env / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
     if not proxy.exists():

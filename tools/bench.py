@@ -20,6 +20,7 @@ machine they, not the wall time, say what grading costs.  The runs must give ide
 
 import argparse
 import ast
+import importlib.util
 import json
 import os
 import shutil
@@ -435,6 +436,11 @@ def run(args, parser, tree):
             f"{', '.join(assignments)}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the start; "
             f"CPU seconds from {tree.method}"
         )
+        if importlib.util.find_spec("rfc3987_syntax"):
+            print(
+                "warning: rfc3987-syntax is installed (a `pip install` brought it back): every nbgrader process pays "
+                "1.1-1.6 CPU s more; `.venv/bin/python -m pip uninstall rfc3987-syntax`, as `make env` does"
+            )
         simulate_class(course, assignments + [FLOOR], args.students)
         pristine = Path(tmp) / "gradebook-after-release.db"
         shutil.copy2(course.root / "gradebook.db", pristine)
