@@ -145,7 +145,9 @@ def test_pending_answers_are_pending_in_csv_status_table_and_feedback_and_block_
     assert digest(course.root / "gradebook.db") == before
     # FORCE=1 goes past the refusal (these synthetic submissions lack the exchange files needed to return them)
     lines, problems = exchange.return_feedback(course, [QUIZ], force=True)
-    assert problems and "cannot be returned through the exchange" in problems[0][1]
+    assert problems and "cannot be returned through the exchange" in problems[0][1] and "LMS" in problems[0][1]
+    quizzer = next(s for s in autograde.read_report(course) if s.student == "quizzer")
+    assert "2 written answer(s) wait for manual grading" in quizzer.line()  # the autograde report says pending too
 
 
 def test_one_week_and_one_student_regrade_touches_nothing_else(term):
