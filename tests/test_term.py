@@ -109,6 +109,8 @@ def test_late_work_pays_the_configured_penalty_and_the_feedback_says_so(term):
     assert "after the due date" not in ontime
     rows = {(r["student"], r["assignment"]): r for r in csv.DictReader(open(course.reports / "grades.csv"))}
     assert rows[("late", WEEK)]["score"] == "3.2" and rows[("late", WEEK)]["late_penalty"] == "0.8"
+    lines = {s.student: s.line() for s in autograde.read_report(course) if s.assignment == WEEK}
+    assert "takes 0.8 point(s) off, 3.2 after it" in lines["late"] and "late" not in lines["ontime"]
 
 
 def test_an_extension_is_honoured(term):
