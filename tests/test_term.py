@@ -233,6 +233,13 @@ def test_bad_input_is_refused_with_the_fix_and_the_gradebook_unchanged(term, tmp
     assert digest(database) == before
 
 
+def test_a_past_due_date_is_refused_with_an_example_in_the_future():
+    now = datetime(2026, 12, 7, 0, 12, tzinfo=timezone.utc)
+    with pytest.raises(deadlines.ScheduleError) as refused:
+        deadlines.check_future({WEEK: now - timedelta(days=30)}, [WEEK], now=now)
+    assert f'{WEEK} = "2026-12-14 23:59"' in str(refused.value) and "schedule.toml" in str(refused.value)
+
+
 def test_a_download_takes_its_time_from_the_file_name_or_submitted_at(tmp_path):
     course = copy_course(tmp_path / "course")
     (course.root / "schedule.toml").write_text('timezone = "Europe/Berlin"\n')
