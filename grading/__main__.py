@@ -127,7 +127,7 @@ def publish_step(course, args):
 def return_feedback_step(course, args):
     selection.check(course, args.assignments, args.students, course.feedback_dir, "no feedback generated")
     lines, problems = exchange.return_feedback(course, args.assignments or None, args.students, args.force)
-    lines = lines or ["no generated feedback to return (run `make feedback`)"]
+    lines = lines or ["nothing returned" if problems else "no generated feedback to return (run `make feedback`)"]
     lines += [f"PROBLEM    {collect.printable(who)}: {collect.printable(why)}" for who, why in problems]
     return lines, 1 if problems else 0
 

@@ -9,13 +9,14 @@ import os
 import re
 import shutil
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
 
 from grading.course import copy_course, single_thread_env
-from grading.pipeline import class_stats, exchange, leaks, report
+from grading.pipeline import class_data, class_stats, exchange, leaks, report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import bench_report  # noqa: E402
@@ -193,3 +194,14 @@ def test_the_graders_reason_for_a_visible_case_names_the_usual_mistake():
     reference = [records.Record("dw [small]", expected)]
     reason = cell_problem(found, reference)
     assert class_stats.finding(reason) == "missing 1/m", reason
+
+
+def test_nobody_counts_as_missing_before_the_due_date():
+    """The glance table counts missing as `make status` and the students to help do: only after the due date."""
+    due = datetime(2026, 12, 14, 22, 59)
+    info = class_data.AssignmentInfo("week2_quiz", due, 4.25, [])
+    handed_in = {("a", "week2_quiz"): class_data.Submission("a", "week2_quiz", "graded", timestamp=due)}
+    data = class_data.ClassData(["a", "b"], [info], handed_in)
+    assert class_stats.counts(data, info, now=due - timedelta(days=1)).missing == 0
+    assert class_stats.counts(data, info, now=due + timedelta(days=1)).missing == 1
+    assert class_stats.students_to_help(data, now=due - timedelta(days=1)) == []

@@ -109,6 +109,8 @@ def test_late_work_pays_the_configured_penalty_and_the_feedback_says_so(term):
     assert "after the due date" not in ontime
     rows = {(r["student"], r["assignment"]): r for r in csv.DictReader(open(course.reports / "grades.csv"))}
     assert rows[("late", WEEK)]["score"] == "3.2" and rows[("late", WEEK)]["late_penalty"] == "0.8"
+    lines = {s.student: s.line() for s in autograde.read_report(course) if s.assignment == WEEK}
+    assert "takes 0.8 point(s) off, 3.2 after it" in lines["late"] and "late" not in lines["ontime"]
 
 
 def test_an_extension_is_honoured(term):
@@ -145,7 +147,9 @@ def test_pending_answers_are_pending_in_csv_status_table_and_feedback_and_block_
     assert digest(course.root / "gradebook.db") == before
     # FORCE=1 goes past the refusal (these synthetic submissions lack the exchange files needed to return them)
     lines, problems = exchange.return_feedback(course, [QUIZ], force=True)
-    assert problems and "cannot be returned through the exchange" in problems[0][1]
+    assert problems and "cannot be returned through the exchange" in problems[0][1] and "LMS" in problems[0][1]
+    quizzer = next(s for s in autograde.read_report(course) if s.student == "quizzer")
+    assert "2 written answer(s) wait for manual grading" in quizzer.line()  # the autograde report says pending too
 
 
 def test_one_week_and_one_student_regrade_touches_nothing_else(term):
@@ -227,6 +231,13 @@ def test_bad_input_is_refused_with_the_fix_and_the_gradebook_unchanged(term, tmp
         assert result.returncode == 2 and message in result.stderr and "schedule.toml" in result.stderr, result.stderr
     (course.root / "schedule.toml").write_text(schedule)
     assert digest(database) == before
+
+
+def test_a_past_due_date_is_refused_with_an_example_in_the_future():
+    now = datetime(2026, 12, 7, 0, 12, tzinfo=timezone.utc)
+    with pytest.raises(deadlines.ScheduleError) as refused:
+        deadlines.check_future({WEEK: now - timedelta(days=30)}, [WEEK], now=now)
+    assert f'{WEEK} = "2026-12-14 23:59"' in str(refused.value) and "schedule.toml" in str(refused.value)
 
 
 def test_a_download_takes_its_time_from_the_file_name_or_submitted_at(tmp_path):

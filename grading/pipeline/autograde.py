@@ -204,7 +204,12 @@ def _gradebook_status(gradebook, student, assignment):
     ]
     if unscored:
         return Status(student, assignment, False, reason=f"test cells without an automatic score: {unscored}")
-    return Status(student, assignment, True, score=submission.score, max_score=submission.max_score)
+    waiting = sum(g.needs_manual_grade and g.cell.cell_type != "code" for nb in submission.notebooks for g in nb.grades)
+    notes = [f"score so far: {waiting} written answer(s) wait for manual grading in Formgrader"] if waiting else []
+    penalty = submission.late_submission_penalty or 0.0
+    if penalty:
+        notes.append(f"late: the late policy takes {penalty:g} point(s) off, {submission.score - penalty:g} after it")
+    return Status(student, assignment, True, score=submission.score, max_score=submission.max_score, notes=notes)
 
 
 def forget_scores(course, assignment, students):

@@ -67,15 +67,17 @@ class AssignmentCounts:
     shares: list = field(default_factory=list)  # score / max of each graded submission
 
 
-def counts(data, info):
+def counts(data, info, now=None):
     """Submitted / on time / late / missing / ungradable / pending manual grading of one assignment.
 
     Late is nbgrader's rule (the submission's timestamp after the assignment's due date); without a due
-    date every submission counts as on time.
+    date every submission counts as on time. Missing counts as :func:`students_to_help` does: nobody before
+    the due date.
     """
     mine = data.of(info.name)
     result = AssignmentCounts(len(data.students), submitted=len(mine), has_duedate=info.duedate is not None)
-    result.missing = len(data.students) - len({s.student for s in mine})
+    if info.duedate is None or info.duedate < (now or datetime.now()):
+        result.missing = len(data.students) - len({s.student for s in mine})
     for submission in mine:
         late = bool(info.duedate and submission.timestamp and submission.timestamp > info.duedate)
         result.late += late

@@ -7,7 +7,7 @@ due date plus the student's ``SubmittedAssignment.extension``, and the late poli
 (:mod:`grading.plugins.late`) turns it into a penalty inside nbgrader's grading.  Times are stored in UTC.
 """
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomllib
@@ -80,9 +80,10 @@ def check_future(dates, assignments, now=None):
     past = {a: dates[a] for a in assignments if a in dates and dates[a] <= now}
     if past:
         shown = ", ".join(f"{a} ({when:%Y-%m-%d %H:%M} UTC)" for a, when in sorted(past.items()))
+        example = f'{min(past)} = "{now + timedelta(days=7):%Y-%m-%d} 23:59"'  # the fixed example date may be past
         raise ScheduleError(
-            f"due date in the past for {shown}: nothing was released; {FIX} with a future date, "
-            "or name only the coming assignments (ASSIGNMENTS=...)"
+            f"due date in the past for {shown}: nothing was released; fix it in {SCHEDULE} with a future date "
+            f"(e.g. {example}), or name only the coming assignments (ASSIGNMENTS=...)"
         )
 
 

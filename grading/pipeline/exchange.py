@@ -137,7 +137,10 @@ def _unreturnable(folder):
         path = folder / name
         try:
             if path.is_symlink() or not path.is_file():
-                return f"no {name} (the submission lacked it): its feedback cannot be returned through the exchange"
+                return (
+                    f"no {name} (the submission lacked it): its feedback cannot be returned through the exchange "
+                    f"(a submission collected from an LMS download has none: upload the page in {folder} to the LMS)"
+                )
             path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             return f"{name} is unreadable ({type(exc).__name__}): its feedback cannot be returned through the exchange"

@@ -353,7 +353,7 @@ def generate(course, assignments=None, threshold=THRESHOLD, now=None):
     unknown = sorted(set(assignments or []) - {a.name for a in data.assignments})
     stats = {
         info.name: {
-            "counts": class_stats.counts(data, info),
+            "counts": class_stats.counts(data, info, now),
             "exercises": class_stats.exercises(data, info),
             "quiz": class_stats.quiz(data, info),
             "written": class_stats.written(data, info),
