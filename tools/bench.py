@@ -378,7 +378,10 @@ def check(runs, students):
     scores = [{(s.student, s.assignment): (s.graded, s.score, s.max_score) for s in statuses} for _, statuses in runs]
     ungradable = sorted({s.line() for _, statuses in runs for s in statuses if not s.graded})
     full = sum(1 for graded, score, maximum in scores[0].values() if graded and score == maximum)
-    print(f"{full} of {len(scores[0])} solved submissions got full marks in the first run")
+    print(
+        f"{full} of {len(scores[0])} solved submissions got full marks in the first run "
+        "(a quiz's written answers wait for manual grading: it has no full marks yet)"
+    )
     for line in ungradable[:10]:
         print(f"UNGRADABLE: {line}", file=sys.stderr)
     differ = [key for key in scores[0] if any(other.get(key) != scores[0][key] for other in scores[1:])]
