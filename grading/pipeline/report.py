@@ -117,7 +117,8 @@ def overview(data, stats, concerns, threshold):
         every = [v for values in shares for v in values]
         parts.append(
             f"<p>Median score over the term: <b>{percent(statistics.median(every))}</b> "
-            f"of the maximum ({len(every)} graded submissions).</p>"
+            f"of the maximum ({len(every)} graded submissions). Scores in this report are the points earned, "
+            "before any late penalty: <code>reports/grades.csv</code> has them after it.</p>"
         )
     hardest = sorted(
         (
