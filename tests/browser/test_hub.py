@@ -134,6 +134,11 @@ def login(page, url, user, password):
     page.dismiss_news()
 
 
+def open_lab(page, url, student):
+    page.get(f"{url}/user/{student}/lab")
+    page.find(".lm-MenuBar-itemLabel", "Nbgrader", timeout=90)
+
+
 def open_assignments(page):
     page.menu("Nbgrader", "Assignment List")
     return page.find("#released_assignments_list, #fetched_assignments_list", timeout=60)
@@ -177,8 +182,7 @@ def submit(page, assignment):
 
 def open_feedback(page, url, student, assignment):
     """Fetch the feedback of ``assignment`` from the Assignments panel and open its page; returns the page's text."""
-    page.get(f"{url}/user/{student}/lab")
-    page.find(".lm-MenuBar-itemLabel", "Nbgrader", timeout=90)
+    open_lab(page, url, student)
     open_assignments(page)
     row_button(page, "submitted_assignments_list", "Fetch Feedback", assignment).click()
     folder = home(student) / assignment / "feedback"
@@ -376,6 +380,7 @@ def test_a_week_of_the_class_on_the_hub(browser, hub, step_times):
     quiz_total = sum(grade_cells(quiz_source).values())
 
     # ben fetches the quiz in the browser and writes an answer to question 10 only; he submits after the due date.
+    open_lab(ben, url, PART)
     open_assignments(ben)
     row_button(ben, "released_assignments_list", "Fetch", QUIZ).click()
     row_button(ben, "fetched_assignments_list", "Submit", QUIZ)
