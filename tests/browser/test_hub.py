@@ -30,7 +30,6 @@ from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
 from grading.notebook_cells import grade_cells, load, nbgrader_meta
@@ -387,9 +386,10 @@ def test_a_week_of_the_class_on_the_hub(browser, hub, step_times):
     ben.get(f"{url}/user/{PART}/lab/tree/{QUIZ}/{QUIZ_NOTEBOOK}")
     ben.kernel_idle()
     written = next(k for k, c in enumerate(quiz_release["cells"]) if nbgrader_meta(c).get("grade_id") == WRITTEN)
-    rendered = ben.cell(written).find_element(By.CSS_SELECTOR, ".jp-MarkdownOutput")
-    ben.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", rendered)
-    ActionChains(ben.driver).double_click(rendered).perform()  # a written answer is a Markdown cell: edit it
+    rendered = ben.cell(written).find_element(By.CSS_SELECTOR, ".jp-MarkdownOutput")  # a written answer: Markdown
+    assert "YOUR ANSWER HERE" in rendered.get_attribute("textContent"), "the written answer's cell"
+    ben.driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('dblclick', {bubbles: true}))", rendered)
+    ben.wait(lambda: ben.cell(written).find_element(By.CSS_SELECTOR, ".cm-content").is_displayed(), "its editor", 30)
     ben.type_into_cell(written, "The loss is for one example and the cost averages the losses over the training set.")
     ben.driver.switch_to.active_element.send_keys("\ue009s")  # Ctrl+S
     ben.wait(lambda: "averages the losses" in (home(PART) / QUIZ / QUIZ_NOTEBOOK).read_text(), "ben's quiz saved", 30)
