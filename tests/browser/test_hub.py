@@ -196,21 +196,26 @@ def open_feedback(page, url, student, assignment):
 def grade_written(page, url, course, student, grade_id, points):
     """Grade ``student``'s written answer ``grade_id`` of the quiz in Formgrader (the score box of its submission
     page), and wait until the gradebook has it; returns the score box."""
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        submission = gradebook.find_submission_notebook(QUIZ_NOTEBOOK.removesuffix(".ipynb"), QUIZ, student).id
-        page.get(f"{url}/user/{INSTRUCTOR}/formgrader/submissions/{submission}/")
+    notebook = QUIZ_NOTEBOOK.removesuffix(".ipynb")
+    database = f"sqlite:///{course / 'gradebook.db'}"
+    with Gradebook(database) as gradebook:
+        submission = gradebook.find_submission_notebook(notebook, QUIZ, student).id
+
+    def saved():  # a fresh connection each time: an open read would keep Formgrader from writing
+        with Gradebook(database) as gradebook:
+            return gradebook.find_grade(grade_id, notebook, QUIZ, student).manual_score == points
+
+    page.get(f"{url}/user/{INSTRUCTOR}/formgrader/submissions/{submission}/")
+    for attempt in range(3):  # a score typed before Formgrader has loaded the grades is overwritten: type it again
         box = page.find(f"input#{grade_id}", timeout=90)
+        box.clear()
         box.send_keys(f"{points:g}\t")
-        page.wait(
-            lambda: (
-                gradebook.db.expire_all()
-                or gradebook.find_grade(grade_id, QUIZ_NOTEBOOK.removesuffix(".ipynb"), QUIZ, student).manual_score
-                == points
-            ),
-            f"{student}'s {grade_id} graded {points:g} in the gradebook",
-            30,
-        )
-    return box
+        try:
+            page.wait(saved, f"{student}'s {grade_id} graded {points:g} in the gradebook", 15)
+            return box
+        except AssertionError:
+            if attempt == 2:
+                raise
 
 
 def status_row(status, assignment):
