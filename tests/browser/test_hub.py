@@ -381,7 +381,7 @@ def test_a_week_of_the_class_on_the_hub(browser, hub, step_times):
     (home(FULL) / QUIZ / QUIZ_NOTEBOOK).write_text(json.dumps(quiz))
     as_user(FULL, "nbgrader", "submit", QUIZ, env=student_env)
     assert datetime.now(timezone.utc) < due, f"ada submitted after the due date: raise QUIZ_DUE_IN ({QUIZ_DUE_IN} s)"
-    quiz_total = sum(grade_cells(quiz_source).values())
+    quiz_total = sum(grade_cells(quiz_source).values()) + len(answers)  # the written answers score 1 point each
 
     # ben fetches the quiz in the browser and writes an answer to question 10 only; he submits after the due date.
     open_lab(ben, url, PART)
