@@ -445,9 +445,10 @@ def test_a_week_of_the_class_on_the_hub(browser, hub, step_times):
     ada_page = open_feedback(students[FULL], url, FULL, QUIZ)
     assert f"Score: {quiz_total:g} / {quiz_total:g}" in ada_page, ada_page[:500]
     assert "Late penalty" not in ada_page and "after the due date" not in ada_page and "not graded yet" not in ada_page
+    students[FULL].shot("ada's quiz feedback: full score, no penalty")
     ben_page = open_feedback(ben, url, PART, QUIZ)
     late_penalty = 0.1  # his 1 point, 10 % off for one started day late (grading/plugins/late.py's default)
-    assert f"after the due date {due:%Y-%m-%d %H:%M} UTC" in ben_page, ben_page[:1500]
+    assert f"after the due date {due:%Y-%m-%d %H:%M:%S} UTC" in ben_page, ben_page[:1500]
     assert f"Late penalty: -{late_penalty:g} points." in ben_page and "not graded yet" not in ben_page
     ben.shot("ben's quiz feedback states his lateness and the penalty")
 
