@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 from nbgrader.api import Gradebook
@@ -18,6 +19,8 @@ from nbgrader.api import Gradebook
 from grading.course import REPO_ROOT, copy_course
 from grading.notebook_cells import load
 from grading.pipeline import autograde, collect, deadlines, exchange, feedback, grades, lms, release, submissions
+from grading.plugins.feedback_page import lateness
+from grading.plugins.late import LatePolicy
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("term")]
 WEEK, QUIZ = "week1_introduction", "week1_quiz"
@@ -117,6 +120,17 @@ def test_an_extension_is_honoured(term):
     course, _ = term
     assert penalty(course, "extended") == (0.0, 4.0)
     assert "after the due date" not in page(course, "extended")
+
+
+def test_a_few_seconds_late_is_said_in_seconds():
+    """Under a minute late, the feedback's sentence gives the seconds (both times show them), not '0 min'."""
+    due = datetime(2026, 12, 7, 0, 45)
+    submission = SimpleNamespace(
+        total_seconds_late=12.0, extension=None, timestamp=due + timedelta(seconds=12), duedate=due
+    )
+    sentence = lateness(submission, 0.1, LatePolicy())
+    assert sentence.startswith("Submitted 2026-12-07 00:45:12 UTC, 12 s after the due date 2026-12-07 00:45:00 UTC.")
+    assert sentence.endswith("Late penalty: -0.1 points.")
 
 
 def test_status_counts_on_time_late_and_missing(term):

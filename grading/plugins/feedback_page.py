@@ -21,6 +21,7 @@ Formgrader produce the same page:
 
 import copy
 import html
+import math
 import re
 from typing import Any
 
@@ -129,10 +130,12 @@ def lateness(submission, penalty, policy):
         return ""
     days, rest = divmod(int(late), 86400)
     hours, minutes = rest // 3600, rest % 3600 // 60
+    # Under a minute late read "0 day(s) 0 h 0 min" between two equal minutes: the seconds show it.
+    how_late = f"{days} day(s) {hours} h {minutes} min" if late >= 60 else f"{math.ceil(late)} s"
     extension = " (with your extension)" if submission.extension else ""
     return (
-        f"Submitted {submission.timestamp:%Y-%m-%d %H:%M} UTC, {days} day(s) {hours} h {minutes} min after the due "
-        f"date {submission.duedate:%Y-%m-%d %H:%M} UTC{extension}. Late policy: {policy.describe()}. "
+        f"Submitted {submission.timestamp:%Y-%m-%d %H:%M:%S} UTC, {how_late} after the due "
+        f"date {submission.duedate:%Y-%m-%d %H:%M:%S} UTC{extension}. Late policy: {policy.describe()}. "
         f"Late penalty: -{penalty or 0:g} points."
     )
 
