@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -205,3 +206,19 @@ def test_nobody_counts_as_missing_before_the_due_date():
     assert class_stats.counts(data, info, now=due - timedelta(days=1)).missing == 0
     assert class_stats.counts(data, info, now=due + timedelta(days=1)).missing == 1
     assert class_stats.students_to_help(data, now=due - timedelta(days=1)) == []
+
+
+def test_the_due_date_is_compared_with_the_time_in_utc_whatever_the_servers_zone(monkeypatch):
+    """nbgrader stores due dates in UTC: a server 14 hours ahead of UTC must not count anyone missing an hour
+    before the due date."""
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
+    time.tzset()
+    try:
+        due = class_stats.utc_now() + timedelta(hours=1)
+        info = class_data.AssignmentInfo("week2_quiz", due, 4.25, [])
+        data = class_data.ClassData(["a", "b"], [info], {})
+        assert class_stats.counts(data, info).missing == 0
+        assert class_stats.students_to_help(data) == []
+    finally:
+        monkeypatch.undo()
+        time.tzset()

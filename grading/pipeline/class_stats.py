@@ -9,7 +9,7 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 # The usual mistakes, as course_utils.diagnoses words them: a finding the lecturer can teach again.
 DIAGNOSES = (
@@ -67,6 +67,11 @@ class AssignmentCounts:
     shares: list = field(default_factory=list)  # score / max of each graded submission
 
 
+def utc_now():
+    """The time now as nbgrader stores its due dates and timestamps: UTC, without a time zone."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
 def counts(data, info, now=None):
     """Submitted / on time / late / missing / ungradable / pending manual grading of one assignment.
 
@@ -76,7 +81,7 @@ def counts(data, info, now=None):
     """
     mine = data.of(info.name)
     result = AssignmentCounts(len(data.students), submitted=len(mine), has_duedate=info.duedate is not None)
-    if info.duedate is None or info.duedate < (now or datetime.now()):
+    if info.duedate is None or info.duedate < (now or utc_now()):
         result.missing = len(data.students) - len({s.student for s in mine})
     for submission in mine:
         late = bool(info.duedate and submission.timestamp and submission.timestamp > info.duedate)
@@ -208,7 +213,7 @@ def students_to_help(data, threshold=0.5, now=None):
     """Students below ``threshold`` on either of the last two assignments anyone submitted, those who missed
     an assignment (past its due date, or without one, that others submitted), those with an ungradable
     submission; most concerns first."""
-    now = now or datetime.now()
+    now = now or utc_now()
     active = [a for a in data.assignments if data.of(a.name)]
     last_two = active[-2:]
     due = [a.name for a in active if a.duedate is None or a.duedate < now]

@@ -349,7 +349,7 @@ def _write(path, text):
 
 def generate(course, assignments=None, threshold=THRESHOLD, now=None):
     """Write the report; returns the path of its index page."""
-    now = now or datetime.now()
+    now = now or class_stats.utc_now()
     data = class_data.read(course, assignments)
     unknown = sorted(set(assignments or []) - {a.name for a in data.assignments})
     stats = {
