@@ -54,7 +54,7 @@ def page(title, body):
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n<meta name="robots" content="noindex">\n'
         f'<meta name="nn-from-scratch-report" content="{MARKER}">\n<title>{esc(title)}</title>\n'
         f'<style>{STYLE}</style></head>\n<body>\n<p class="note">{MARKER}; generated '
-        f"{datetime.now():%Y-%m-%d %H:%M}</p>\n{body}\n</body></html>\n"
+        f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}</p>\n{body}\n</body></html>\n"
     )
 
 
