@@ -15,7 +15,9 @@ Each assignment's cost is given as a multiple of the floor's, with the peak memo
 (an nbgrader process and its kernel), the projected time for --project students with each JOBS
 and the speed-up.  CPU seconds, per notebook and per call, are those of the whole grading process tree,
 kernels included (:class:`bench_timing.TreeCpu`: a cpuacct cgroup where it can make one); on a shared
-machine they, not the wall time, say what grading costs.  The runs must give identical scores (exit 1 if not).
+machine they, not the wall time, say what grading costs.  Plain nbgrader grading the same floor, without the
+sandbox or the course's plug-ins, is measured in the same run as the anchor (the host's speed moves both).
+The runs must give identical scores (exit 1 if not).
 """
 
 import argparse
@@ -25,6 +27,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -36,7 +39,7 @@ import bench_timing as timing
 
 from course_utils import records
 from grading import recording
-from grading.course import copy_course
+from grading.course import copy_course, single_thread_env
 from grading.notebook_cells import load, source_text
 from grading.pipeline import release, submissions
 from grading.pipeline.autograde import autograde
@@ -131,6 +134,41 @@ def record_references(course, assignments, folder):
             file=sys.stderr,
         )
     recording.record(course, [FLOOR, *stale], root=folder)
+
+
+def plain_nbgrader_floor(course, students, tree, parent):
+    """The issue's anchor, CPU seconds per notebook of plain nbgrader grading the floor: its own configuration (no
+    sandbox, none of the course's plug-ins, its default kernel), in a course of its own under ``parent``.
+
+    Per notebook is the difference between grading ``students`` floors and grading one, over ``students - 1``:
+    nbgrader's start-up cancels out, as it does in the course's CPU/nb.  ``None`` for a class of one.
+    """
+    if students < 2:
+        return None
+    root = parent / "anchor"
+    (root / "source" / FLOOR).mkdir(parents=True)
+    shutil.copy2(course.source / FLOOR / FLOOR_NOTEBOOK, root / "source" / FLOOR)
+    (root / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "bench-anchor"\n')
+
+    def nbgrader(*args):
+        done = subprocess.run(
+            [sys.executable, "-m", "nbgrader", *args], cwd=root, env=single_thread_env(), capture_output=True, text=True
+        )
+        if done.returncode:
+            raise RuntimeError(f"plain nbgrader {args[0]} failed:\n{(done.stdout + done.stderr)[-2000:]}")
+
+    nbgrader("generate_assignment", FLOOR, "--force")
+    cpu = {}
+    for count in (1, students):
+        shutil.rmtree(root / "submitted", ignore_errors=True)
+        for number in range(count):
+            folder = root / "submitted" / f"a{number:07d}" / FLOOR
+            folder.mkdir(parents=True)
+            shutil.copy2(root / "release" / FLOOR / FLOOR_NOTEBOOK, folder)
+        before = tree.seconds()
+        nbgrader("autograde", FLOOR, "--force")
+        cpu[count] = tree.seconds() - before
+    return (cpu[students] - cpu[1]) / (students - 1)
 
 
 def simulate_class(course, assignments, students):
@@ -278,7 +316,7 @@ def projected(run, students, target):
     return (run["wall"] - run["overhead"]) * target / students + run["overhead"]
 
 
-def report(runs, assignments, students, target):
+def report(runs, assignments, students, target, anchor=None):
     """Print the tables; ``runs`` is ``{jobs: {assignment: run}}`` with the floor among the assignments."""
     serial_jobs = min(runs)
     serial = runs[serial_jobs]
@@ -341,6 +379,11 @@ def report(runs, assignments, students, target):
         f"\nfloor: {floor_cpu:.2f} CPU s per notebook (target: at most 1.3); fixed cost per autograde call "
         f"{min(fixed):.1f}-{max(fixed):.1f} CPU s (target: at most 4)"
     )
+    if anchor:
+        print(
+            f"anchor, plain nbgrader on the floor (no sandbox, no plug-ins) in the same run: {anchor:.2f} CPU s per "
+            f"notebook; the course's sandboxed floor is {floor_cpu / anchor:.2f}x that (target: 1.3 / 1.4 = 0.93x)"
+        )
 
     print(f"\nWhole course ({len(assignments)} assignments, floor excluded), {students} students:")
     header = f"{'JOBS':>4} {'wall s':>8} {'CPU s':>8} {'s/student':>10} {'speed-up':>9}"
@@ -466,7 +509,8 @@ def run(args, parser, tree):
             graded.append((jobs, statuses))
             wall = sum(runs[jobs][a]["wall"] for a in assignments)
             print(f"jobs={jobs}: {wall:7.1f} s wall for the course (load average {os.getloadavg()[0]:.1f})")
-        report(runs, assignments, args.students, args.project)
+        anchor = plain_nbgrader_floor(course, args.students, tree, Path(tmp))
+        report(runs, assignments, args.students, args.project, anchor)
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return check(graded, args.students * (len(assignments) + 1))
 
