@@ -160,9 +160,9 @@ def add_to_gradebook(gradebook_url, students):
     """Create or update each student in nbgrader's gradebook (which is created if missing)."""
     from nbgrader.api import Gradebook
 
-    scripts = str(Path(sys.executable).parent)  # nbgrader creates a gradebook with the `alembic` script
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+    from grading.course import scripts_on_path
+
+    scripts_on_path()
     with Gradebook(gradebook_url) as gradebook:
         for s in students:
             gradebook.update_or_create_student(

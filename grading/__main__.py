@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from grading.course import REPO_ROOT, Course
+from grading.course import REPO_ROOT, Course, scripts_on_path
 from grading.pipeline import (
     autograde,
     collect,
@@ -409,6 +409,7 @@ def main(argv=None):
     parser = parser_for(COMMANDS)
     args = parser.parse_args(argv)
     command = COMMANDS[args.command][0]
+    scripts_on_path()
     try:
         return command(Course(args.course.resolve()), args)
     except UsageError as exc:

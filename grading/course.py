@@ -31,6 +31,14 @@ def _limit(pid):
     resource.prlimit(pid, resource.RLIMIT_AS, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
 
 
+def scripts_on_path():
+    """Put this Python's scripts on this process's PATH: nbgrader creates a missing gradebook in-process by
+    running its ``alembic`` script, which a shell without the virtual environment activated does not find."""
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
+
+
 def single_thread_env(extra=None):
     """Environment for nbgrader and its kernels: this Python's scripts first on PATH (nbgrader runs
     ``alembic`` from there), one BLAS thread per kernel so parallel kernels do not thrash."""

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from grading.course import copy_course, single_thread_env
+from grading.course import copy_course, scripts_on_path
 from grading.pipeline import class_data, class_stats, exchange, leaks, report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
@@ -34,7 +34,7 @@ def small_class(tmp_path_factory):
 
 def empty_course(tmp_path, assignments=(), students=()):
     course = copy_course(tmp_path / "course")
-    os.environ["PATH"] = single_thread_env()["PATH"]  # nbgrader runs alembic to create a gradebook
+    scripts_on_path()
     with Gradebook(course.gradebook_url) as gradebook:
         for name in assignments:
             gradebook.add_assignment(name)

@@ -11,7 +11,6 @@ with that mistake, so the report files it as the grader's diagnosis says.
 
 import functools
 import json
-import os
 import random
 from datetime import datetime, timedelta
 
@@ -20,7 +19,7 @@ from nbgrader.api import Grade, Gradebook, Student, SubmittedAssignment, Submitt
 
 from course_utils import records
 from course_utils.checks import first_problem, with_case
-from grading.course import single_thread_env
+from grading.course import scripts_on_path
 from grading.notebook_cells import is_test_cell, load, nbgrader_meta
 from grading.pipeline import class_data
 from grading.plugins.verification import VERDICTS, failure_output, stop_reason
@@ -116,7 +115,7 @@ def _cells(course, assignment):
 
 def build(course, students=300, seed=0):
     """Write the simulated class into ``course``; returns ``{(assignment, exercise): planted mistake}``."""
-    os.environ["PATH"] = single_thread_env()["PATH"]  # nbgrader runs alembic to create a gradebook
+    scripts_on_path()
     rng = random.Random(seed)
     ids = [f"s{number:07d}" for number in range(1, students + 1)]
     stuck = set(ids[-2:])  # every submission of these two is ungradable
