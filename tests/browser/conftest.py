@@ -1,6 +1,7 @@
 """Fixtures of the real-browser tests (`make test-browser`): headless Chromium from Debian's packages."""
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENS = Path(os.environ.get("BROWSER_SCREENS", ROOT / "build" / "browser-screens"))
 KEEP = os.environ.get("KEEP_SCREENS")  # a folder: copy the screenshots of passing tests there too
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+HUB_ENV = "/opt/nn-from-scratch/env"  # the class environment the hub tests install and share
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -77,6 +79,19 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def write_class_file(base, port, auth, instructors=(), students=(), extra=""):
+    """A class file (deploy/class.toml's layout) for a test hub under ``base``: its state and shared course there,
+    the class environment at /opt/nn-from-scratch/env; ``extra`` is appended (e.g. an ``[lti]`` table)."""
+    path = base / "class.toml"
+    path.write_text(
+        f"[users]\ninstructors = {json.dumps(list(instructors))}\nstudents = {json.dumps(list(students))}\n"
+        f'[hub]\nip = "127.0.0.1"\nport = {port}\nauth = "{auth}"\ndemo_password = "nn-unused"\n'
+        f'env = "{HUB_ENV}"\npython = "/usr/bin/python3"\nstate = "{base / "state"}"\n'
+        f'[course]\nshared = "{base / "course"}"\nfolder = "nn-from-scratch"\n' + extra
+    )
+    return path
 
 
 @contextlib.contextmanager

@@ -35,11 +35,10 @@ from selenium.webdriver.common.by import By
 from grading.notebook_cells import grade_cells, load, nbgrader_meta
 from grading.pipeline import submissions
 
-from .conftest import ROOT, free_port, running_hub
+from .conftest import HUB_ENV, ROOT, free_port, running_hub, write_class_file
 from .test_student_lab import ASSIGNMENT, NOTEBOOK, SIGMOID, SIGMOID_CELL
 
 INSTRUCTOR, GRADER, FULL, PART = "nntest-instructor", "nntest-grader", "nntest-ada", "nntest-ben"
-HUB_ENV = "/opt/nn-from-scratch/env"
 QUIZ, QUIZ_NOTEBOOK, WRITTEN, WRITTEN_2 = "week2_quiz", "week2_quiz.ipynb", "written_q10", "written_q11"
 QUIZ_DUE_IN = (
     150  # seconds from just before `make release` to the quiz's due date: release, publish and ada's submission
@@ -71,13 +70,7 @@ def hub():
     base = Path(tempfile.mkdtemp(prefix="nn-hub-test-"))
     os.chmod(base, 0o755)
     port = free_port()
-    class_file = base / "class.toml"
-    class_file.write_text(
-        f'[users]\ninstructors = ["{INSTRUCTOR}", "{GRADER}"]\nstudents = []\n'
-        f'[hub]\nip = "127.0.0.1"\nport = {port}\nauth = "pam"\ndemo_password = "nn-unused"\nenv = "{HUB_ENV}"\n'
-        f'python = "/usr/bin/python3"\nstate = "{base / "state"}"\n'
-        f'[course]\nshared = "{base / "course"}"\nfolder = "nn-from-scratch"\n'
-    )
+    class_file = write_class_file(base, port, "pam", instructors=[INSTRUCTOR, GRADER])
     for user in (INSTRUCTOR, GRADER, FULL, PART):  # a fresh start: new accounts, new initial passwords
         subprocess.run(["userdel", "--remove", user], capture_output=True)
     exchange = base / "exchange"

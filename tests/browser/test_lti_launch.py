@@ -19,14 +19,13 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .conftest import free_port, running_hub
+from .conftest import free_port, running_hub, write_class_file
 
 jwt = pytest.importorskip("jwt")
 requests = pytest.importorskip("requests")
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
 STUDENT, CLIENT_ID, KID = "nntest-lti", "10000000000042", "platform-key-1"
-HUB_ENV = "/opt/nn-from-scratch/env"
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the hub creates Unix accounts: run as root")
@@ -80,15 +79,14 @@ def lti_hub():
     base = Path(tempfile.mkdtemp(prefix="nn-lti-test-"))
     os.chmod(base, 0o755)
     port = free_port()
-    class_file = base / "class.toml"
-    class_file.write_text(
-        f'[users]\ninstructors = []\nstudents = ["{STUDENT}"]\n'
-        f'[hub]\nip = "127.0.0.1"\nport = {port}\nauth = "lti"\ndemo_password = "nn-unused"\nenv = "{HUB_ENV}"\n'
-        f'python = "/usr/bin/python3"\nstate = "{base / "state"}"\n'
-        f'[course]\nshared = "{base / "course"}"\nfolder = "nn-from-scratch"\n'
-        f'[lti]\nissuer = "{platform.issuer}"\nclient_id = ["{CLIENT_ID}"]\n'
+    class_file = write_class_file(
+        base,
+        port,
+        "lti",
+        students=[STUDENT],
+        extra=f'[lti]\nissuer = "{platform.issuer}"\nclient_id = ["{CLIENT_ID}"]\n'
         f'authorize_url = "{platform.issuer}/authorize"\njwks_endpoint = "{platform.issuer}/jwks"\n'
-        'username_key = "custom_uname"\n'
+        'username_key = "custom_uname"\n',
     )
     env = dict(os.environ, COURSE_EXCHANGE=str(base / "exchange"))
     log = base / "hub.log"
