@@ -1,4 +1,4 @@
-"""`make feedback`: ``nbgrader generate_feedback`` per assignment.
+"""`make feedback`: ``nbgrader generate_feedback``, for the whole course at once where it can.
 
 Its page is made by :mod:`grading.plugins.feedback_page`.
 
@@ -52,35 +52,44 @@ def _unfit(course, assignment, student):
     return "; ".join(p for p in found if p)
 
 
+def _render(course, assignment, fit):
+    """``nbgrader generate_feedback`` of ``assignment`` (a name, or ``*`` for all) for the students in ``fit``."""
+    exclude = f"--CourseDirectory.student_id_exclude={','.join(s for s in course.students() if s not in fit)}"
+    return course.nbgrader("generate_feedback", assignment, "--force", exclude)
+
+
 def generate(course, assignments=None, students=None):
-    """``nbgrader generate_feedback`` per assignment; returns ``{label: error text}`` for failures.
+    """``nbgrader generate_feedback``; returns ``{label: error text}`` for failures.
 
     A notebook too large to render is left out with its reason (``"<assignment> (<student>)"``), and
-    when nbgrader fails on the assignment each student is rendered alone: one student's bad file
+    when nbgrader fails on an assignment each student is rendered alone: one student's bad file
     never stops another's feedback.  ``students`` limits it to those (default: everyone autograded); the late
     penalties are recomputed first from the current scores (:func:`grading.pipeline.deadlines.reapply_penalties`).
+    The whole course with every notebook fit to render is one nbgrader process (its start costs about 3 CPU s);
+    otherwise, or when that process fails, one per assignment.
     """
     deadlines.reapply_penalties(course, assignments)
-    failures = {}
+    failures, plan = {}, {}
     for assignment in assignments or course.assignments():
         chosen = [
             s
             for s in course.students()
             if (course.autograded / s / assignment).is_dir() and (not students or s in students)
         ]
-        if not chosen:
-            continue
         unfit = {s: reason for s in chosen if (reason := _unfit(course, assignment, s))}
         for student, reason in unfit.items():
             failures[f"{assignment} ({student})"] = reason
-        fit = [s for s in chosen if s not in unfit]
-        exclude = f"--CourseDirectory.student_id_exclude={','.join(s for s in course.students() if s not in fit)}"
-        result = course.nbgrader("generate_feedback", assignment, "--force", exclude) if fit else None
-        if result is not None and result.returncode != 0:
-            for student in fit:
-                alone = course.nbgrader("generate_feedback", assignment, "--force", "--student", student)
-                if alone.returncode != 0:
-                    failures[f"{assignment} ({student})"] = (alone.stdout + alone.stderr)[-2000:]
+        if fit := [s for s in chosen if s not in unfit]:
+            plan[assignment] = fit
+    whole = sorted(assignments or course.assignments()) == course.assignments() and plan and not failures
+    if not (whole and _render(course, "*", {s for fit in plan.values() for s in fit}).returncode == 0):
+        for assignment, fit in plan.items():
+            if _render(course, assignment, fit).returncode != 0:
+                for student in fit:
+                    alone = course.nbgrader("generate_feedback", assignment, "--force", "--student", student)
+                    if alone.returncode != 0:
+                        failures[f"{assignment} ({student})"] = (alone.stdout + alone.stderr)[-2000:]
+    for assignment, fit in plan.items():
         for student in fit:
             if (course.feedback_dir / student / assignment).is_dir():
                 remove_extras(course.feedback_dir / student / assignment)

@@ -14,14 +14,21 @@ class ReleaseError(RuntimeError):
 
 
 def generate(course, assignments=None):
-    """``nbgrader generate_assignment`` for each assignment; returns the release folders."""
-    folders = []
-    for assignment in assignments or course.assignments():
-        result = course.nbgrader("generate_assignment", assignment, "--force")
+    """``nbgrader generate_assignment``; returns the release folders.
+
+    The whole course is one nbgrader process (nbgrader reads its assignment id as a glob, ``*``), which saves an
+    nbgrader start (about 3 CPU s) per assignment; a chosen few are generated one by one.
+    """
+    everything = course.assignments()
+    chosen = list(assignments or everything)
+    for pattern in ["*"] if sorted(chosen) == everything else chosen:
+        result = course.nbgrader("generate_assignment", pattern, "--force")
         if result.returncode != 0:
-            raise ReleaseError(f"nbgrader could not generate {assignment}:\n{result.stdout}{result.stderr}")
-        folders.append(course.release_dir / assignment)
-    return folders
+            raise ReleaseError(
+                f"nbgrader could not generate {', '.join(chosen) if pattern == '*' else pattern}:\n"
+                f"{result.stdout}{result.stderr}"
+            )
+    return [course.release_dir / assignment for assignment in chosen]
 
 
 def bundle(course, dist=REPO_ROOT / "dist", repo=REPO_ROOT):
