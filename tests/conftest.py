@@ -82,7 +82,7 @@ def demo_batch(tmp_path_factory):
         test_fairness.add_variants(c)
         before.update(test_pipeline.digests(c.submitted))
 
-    # one nbgrader process per assignment (`make demo` runs two): the other xdist worker keeps the second core
-    # busy, and each extra process costs its start, 3-4 CPU s
-    statuses, expected, table = demo.run(course, say=lambda *_: None, before_grading=add_students, jobs=1)
+    # two nbgrader processes for the whole batch, as `make demo`: they use the second core while the other xdist
+    # worker waits on its timed fixtures
+    statuses, expected, table = demo.run(course, say=lambda *_: None, before_grading=add_students, jobs=2)
     return course, statuses, expected, table, before

@@ -234,31 +234,61 @@ def clear_auto_scores(gradebook, assignment, student):
     gradebook.db.commit()
 
 
-def _grade_group(course, assignment, group, arguments, runtime, progress):
-    """One ``nbgrader autograde`` over the students of ``group``; returns its log.
+def _grade_group(course, group, arguments, runtime, progress):
+    """One ``nbgrader autograde`` over the ``(assignment, student)`` submissions of ``group``; returns its log.
 
-    ``runtime`` is a private folder of this process: the staged submissions and the launcher's report.
+    ``runtime`` is a private folder of this process: the staged submissions (only this group's, so nbgrader's
+    ``*`` for the assignment finds exactly them) and the launcher's report.
     """
     on_line, finish = progress.watcher()
-    env = {}
     arguments = [
         *arguments,
         f"--CourseDirectory.submitted_directory={runtime / 'submitted'}",
         f"--SandboxedKernelManager.report={runtime / 'kernels.jsonl'}",
         f"--CourseDirectory.db_url={course.gradebook_url}",
     ]
-    others = [s for s in course.students() if s not in group]
+    others = sorted(set(course.students()) - {student for _, student in group})
     result = course.nbgrader(
         "autograde",
-        assignment,
+        "*",
         "--force",
         *arguments,
         f"--CourseDirectory.student_id_exclude={','.join(others)}",
-        env=env,
         on_line=on_line,
     )
     finish()
     return result.stdout + result.stderr
+
+
+def split_students(work, jobs):
+    """``work`` (``[(assignment, student)]``) in at most ``jobs`` non-empty groups with no student in two of them:
+    concurrent nbgrader processes never create or update the same student in the gradebook."""
+    students = sorted({student for _, student in work})
+    return [group for k in range(jobs) if (group := [(a, s) for a, s in work if s in students[k::jobs]])]
+
+
+_SUBMISSION_START = "Creating/updating student with ID"
+_SUBMISSION_PATH = re.compile(r"/(?:submitted|autograded)/[^/\s]+/(?P<assignment>[^/\s]+)/")
+
+
+def split_log(log, assignments):
+    """``{assignment: text}``: nbgrader's log of one process cut at each submission it starts, each part given to
+    the assignment of the first submission path in it; what comes before the first submission goes to every one."""
+    parts, current, section = {a: [] for a in assignments}, None, []
+
+    def close():
+        for assignment in [current] if current in parts else parts:
+            parts[assignment] += section
+
+    for line in log.splitlines(keepends=True):
+        if _SUBMISSION_START in line:
+            close()
+            current, section = None, []
+        if current is None and (found := _SUBMISSION_PATH.search(line)):
+            current = found.group("assignment")
+        section.append(line)
+    close()
+    return {assignment: "".join(lines) for assignment, lines in parts.items()}
 
 
 def stage(course, assignment, student, staged):
@@ -347,11 +377,11 @@ def autograde(
 ):
     """Autograde, then return one :class:`Status` per (student, assignment) submitted.
 
-    The submitters of each assignment are split into ``jobs`` disjoint groups, each graded by one
-    nbgrader process; up to ``jobs`` processes run at once, all on the same gradebook.  Kernels run
-    in the sandbox (:mod:`grading.sandbox.kernel_manager`); without a working one this raises
-    :class:`grading.sandbox.bwrap.SandboxUnavailable` unless ``unisolated`` (grade without isolation) is
-    asked for. ``timeout`` overrides the seconds each cell may run, ``wall_seconds`` those of each notebook.
+    The students are split into ``jobs`` disjoint groups, each graded by one nbgrader process for all the
+    assignments at once (a process costs about 3 CPU s to start); the ``jobs`` processes run at once, all on the
+    same gradebook.  Kernels run in the sandbox (:mod:`grading.sandbox.kernel_manager`); without a working one
+    this raises :class:`grading.sandbox.bwrap.SandboxUnavailable` unless ``unisolated`` (grade without isolation)
+    is asked for. ``timeout`` overrides the seconds each cell may run, ``wall_seconds`` those of each notebook.
     Raises :class:`grading.recording.StaleReferences` before grading anything when a reference in
     ``references`` (the folder the verification reads: the repository's unless another is given) is
     missing or out of date.
@@ -379,9 +409,8 @@ def autograde(
             ]
             problems[(student, assignment)] = "; ".join(p for p in found if p)
         refused[assignment] = [s for s in submitters if problems[(s, assignment)]]  # never handed to nbgrader
-        submitters = [s for s in submitters if s not in refused[assignment]]
-        groups = [submitters[k::jobs] for k in range(jobs)]
-        work += [(assignment, group) for group in groups if group]
+        work += [(assignment, s) for s in submitters if s not in refused[assignment]]
+    groups = split_students(work, jobs)
     course.reports.mkdir(parents=True, exist_ok=True)
     for assignment in {assignment for assignment, _ in work}:
         (course.reports / f"autograde_{assignment}.log").unlink(missing_ok=True)
@@ -398,32 +427,37 @@ def autograde(
             shutil.rmtree(course.autograded / student / assignment, ignore_errors=True)
         forget_scores(course, assignment, students_refused)
     with tempfile.TemporaryDirectory(prefix="grading-") as runtime:
-        folders = [Path(runtime) / str(k) for k in range(len(work))]
-        for (assignment, group), folder in zip(work, folders):
-            for student in group:
+        folders = [Path(runtime) / str(k) for k in range(len(groups))]
+        for group, folder in zip(groups, folders):
+            for assignment, student in group:
                 notes[(student, assignment)] = stage(course, assignment, student, folder / "submitted")
                 shutil.rmtree(course.autograded / student / assignment, ignore_errors=True)
-            forget_scores(course, assignment, group)
+        for assignment in {assignment for assignment, _ in work}:
+            forget_scores(course, assignment, [student for a, student in work if a == assignment])
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            progress = Progress(sum(len(group) for _, group in work))
+            progress = Progress(len(work))
             logs = list(
-                pool.map(lambda unit, folder: _grade_group(course, *unit, arguments, folder, progress), work, folders)
+                pool.map(
+                    lambda group, folder: _grade_group(course, group, arguments, folder, progress), groups, folders
+                )
             )
         kernels = [kernel_reports(folder / "kernels.jsonl") for folder in folders]
     statuses = []
     with Gradebook(course.gradebook_url) as gradebook:
-        for (assignment, group), log, reports in zip(work, logs, kernels):
-            with open(course.reports / f"autograde_{assignment}.log", "a") as handle:
-                handle.write(log)
-            crashes = nbgrader_reasons(log)
-            for student in group:
+        for group, log, reports in zip(groups, logs, kernels):
+            sections = split_log(log, sorted({assignment for assignment, _ in group}))
+            for assignment, section in sections.items():
+                with open(course.reports / f"autograde_{assignment}.log", "a") as handle:
+                    handle.write(section)
+            crashes = {assignment: nbgrader_reasons(section) for assignment, section in sections.items()}
+            for assignment, student in group:
                 status = _status(
                     course,
                     gradebook,
                     assignment,
                     student,
                     problems[(student, assignment)],
-                    crashes.get(student),
+                    crashes[assignment].get(student),
                     reports.get(f"{student}/{assignment}", []),
                 )
                 status.notes = notes[(student, assignment)] + status.notes

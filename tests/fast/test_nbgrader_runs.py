@@ -1,4 +1,4 @@
-"""Which nbgrader processes `make release` and `make feedback` start, and what happens when one fails.
+"""Which nbgrader processes `make release`, `make autograde` and `make feedback` start, and how their work is split.
 
 nbgrader is replaced by a recorder: the processes started are the subject here; what they render is
 tested on real grading runs (test_pipeline, test_term, test_rubric).
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from grading.course import Course
-from grading.pipeline import deadlines, feedback, release
+from grading.pipeline import autograde, deadlines, feedback, release
 
 NOTEBOOK = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 
@@ -102,3 +102,33 @@ def test_a_failing_release_names_what_it_was_asked_for(tmp_path):
     course = course_with(tmp_path, {}, failing=[("generate_assignment",)])
     with pytest.raises(release.ReleaseError, match="could not generate week1, week2"):
         release.generate(course)
+
+
+def test_autograde_splits_students_not_submissions_between_jobs():
+    work = [(a, s) for a in ("week1", "week2") for s in ("ada", "ben", "cy")] + [("week3", "ada")]
+    groups = autograde.split_students(work, 2)
+    assert sorted(pair for group in groups for pair in group) == sorted(work)
+    students = [{s for _, s in group} for group in groups]
+    assert students == [{"ada", "cy"}, {"ben"}]
+    assert autograde.split_students(work[:1], 4) == [work[:1]]
+    assert autograde.split_students([], 2) == []
+
+
+def test_autograde_log_of_several_assignments_is_cut_per_submission():
+    log = (
+        "[AutogradeApp | INFO] Loading config\n"
+        "[AutogradeApp | INFO] Creating/updating student with ID 'ada': {}\n"
+        "[AutogradeApp | INFO] Sanitizing /tmp/g/0/submitted/ada/week1/a.ipynb\n"
+        "[AutogradeApp | ERROR] There was an error processing assignment: /tmp/g/0/submitted/ada/week1\n"
+        "[AutogradeApp | INFO] Creating/updating student with ID 'ada': {}\n"
+        "[AutogradeApp | INFO] Sanitizing /tmp/g/0/submitted/ada/week2/a.ipynb\n"
+        "[AutogradeApp | INFO] Writing 10 bytes to /course/autograded/ada/week2/a.ipynb\n"
+    )
+    parts = autograde.split_log(log, ["week1", "week2"])
+    assert parts["week1"].splitlines()[0] == parts["week2"].splitlines()[0] == "[AutogradeApp | INFO] Loading config"
+    assert "week1" in parts["week1"] and "week2" not in parts["week1"]
+    assert "week2" in parts["week2"] and "week1" not in parts["week2"]
+    assert "".join(line for part in parts.values() for line in part.splitlines(keepends=True)[1:]) == "".join(
+        log.splitlines(keepends=True)[1:]
+    )
+    assert set(autograde.nbgrader_reasons(parts["week1"])) == {"ada"} and not autograde.nbgrader_reasons(parts["week2"])
