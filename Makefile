@@ -9,6 +9,9 @@ JOBS ?= 1
 JOBS_LIST ?= 1,2
 HOST ?= localhost
 PORT ?= 8888
+# `make test`'s pytest workers: one more than the cores, so that a worker waiting on a timed fixture (a sleeping
+# kernel) leaves no core idle
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 
 .DEFAULT_GOAL := help
 .PHONY: help env lab test test-fast lint test-browser demo data references release publish collect autograde feedback return-feedback status grades extend merge-shards report bench hub roster clean-notebooks clean
@@ -36,7 +39,7 @@ lab: $(STAMP) ## open the course in JupyterLab (with the nbgrader extensions)
 		$(if $(filter-out localhost 127.0.0.1,$(HOST)),--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP) ## run the whole test suite: package, notebooks, release, autograde round trip
-	$(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder --ignore=tests/browser
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --ignore=tests/browser
 
 test-fast: $(STAMP) ## run the fast tier: every test not marked slow (unit tests, under a minute)
 	$(PY) -m pytest -m "not slow" -q --ignore=tests/browser

@@ -82,7 +82,6 @@ def demo_batch(tmp_path_factory):
         test_fairness.add_variants(c)
         before.update(test_pipeline.digests(c.submitted))
 
-    # two nbgrader processes for the whole batch, as `make demo`: they use the second core while the other xdist
-    # worker waits on its timed fixtures
+    # two nbgrader processes for the whole batch, as `make demo`
     statuses, expected, table = demo.run(course, say=lambda *_: None, before_grading=add_students, jobs=2)
     return course, statuses, expected, table, before

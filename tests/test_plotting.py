@@ -38,6 +38,20 @@ def test_decision_boundary_calls_predict_with_column_points():
     assert seen["shape"] == (2, 400)
 
 
+def test_decision_boundary_under_grading_asks_predict_for_a_coarse_grid(monkeypatch):
+    seen = []
+    X = np.array([[-1.0, 1.0], [0.0, 1.0]])
+    for mode in (None, "autograde"):
+        if mode:
+            monkeypatch.setenv("NBGRADER_EXECUTION", mode)
+        else:
+            monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+        plotting.plot_decision_boundary(
+            lambda P: seen.append(P.shape) or (P[0:1] > 0).astype(int), X, np.array([[0, 1]])
+        )
+    assert seen == [(2, 300 * 300), (2, 30 * 30)]
+
+
 def test_plot_confusion_matrix_writes_every_count():
     matrix = np.array([[1, 0, 0], [0, 1, 1], [0, 0, 1]])
     ax = plotting.plot_confusion_matrix(matrix, ["a", "b", "c"])
